@@ -1,0 +1,5 @@
+"""``python -m jainam_validate``: the same entry point as the ``jainam-validate`` script."""
+
+from jainam_validate.cli import main
+
+main()
