@@ -1,0 +1,139 @@
+"""Response builders for the XTS simulator: the JSON envelope (``type``, ``code``,
+``description``, ``result``) with the error shapes XTS uses (HTTP 400 for bad tokens, empty
+books and validation errors), and the HTML pages that sit in front of or behind the API on the
+real servers (nginx 404/502/503 and "plain HTTP to HTTPS port", the Express error page). A
+``Response`` is plain data; the HTTP handler decides how to deliver it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+JSON_TYPE = "application/json; charset=utf-8"
+NGINX_HTML_TYPE = "text/html"
+EXPRESS_HTML_TYPE = "text/html; charset=utf-8"
+_EXPRESS = (("X-Powered-By", "Express"),)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    content_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON, as Express ``res.json`` writes it."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def envelope(kind: str, code: str, description: str, result: Any) -> dict[str, Any]:
+    return {"type": kind, "code": code, "description": description, "result": result}
+
+
+def json_response(status: int, obj: Any, headers: tuple[tuple[str, str], ...] = ()) -> Response:
+    return Response(status, dumps(obj), JSON_TYPE, _EXPRESS + headers)
+
+
+def success(code: str, description: str, result: Any) -> Response:
+    return json_response(200, envelope("success", code, description, result))
+
+
+def error(status: int, code: str, description: str, result: Any = None) -> Response:
+    body = envelope("error", code, description, {} if result is None else result)
+    return json_response(status, body)
+
+
+def invalid_token() -> Response:
+    # quirk: a missing, unknown, stale or expired token is HTTP 400 e-session-0007, not 401
+    return error(400, "e-session-0007", "Invalid Token")
+
+
+def data_not_available(area: str) -> Response:
+    # quirk: an empty book is HTTP 400 e-<area>-0005 "Data Not Available", not 200 with []
+    return error(400, f"e-{area}-0005", "Data Not Available")
+
+
+def not_mapped(code: str) -> Response:
+    return error(400, code, "Supplied client not mapped under dealer")
+
+
+def field_error(field: str, location: str, message: str, kind: str) -> dict[str, Any]:
+    # invented: the per-error shape (express-validation style); the reference only says
+    # validation errors are HTTP 400 "Bad Request" with a result.errors list
+    return {"field": [field], "location": location, "messages": [message], "types": [kind]}
+
+
+def bad_request(errors: list[dict[str, Any]]) -> Response:
+    # invented: the code; the reference knows only description "Bad Request" + result.errors
+    return error(400, "e-app-0001", "Bad Request", {"errors": errors})
+
+
+_NGINX_TITLES = {
+    400: "400 Bad Request",
+    404: "404 Not Found",
+    413: "413 Request Entity Too Large",
+    502: "502 Bad Gateway",
+    503: "503 Service Temporarily Unavailable",
+}
+
+
+def nginx(status: int) -> Response:
+    title = _NGINX_TITLES[status]
+    page = (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+        "</body>\r\n</html>\r\n"
+    )
+    return Response(status, page.encode("ascii"), NGINX_HTML_TYPE)
+
+
+def nginx_plain_http_to_https() -> Response:
+    # quirk: plain HTTP to the TLS port is an nginx HTML 400, not a TLS or connection error
+    page = (
+        "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title></head>"
+        "\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n"
+        "<center>The plain HTTP request was sent to HTTPS port</center>\r\n"
+        "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    )
+    return Response(400, page.encode("ascii"), NGINX_HTML_TYPE)
+
+
+def express_500() -> Response:
+    # quirk: the holdings server fault is Express's HTML error page ("error rendering view"),
+    # not JSON; the exact text is invented
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        "<title>Error</title>\n</head>\n<body>\n"
+        "<pre>Error: Failed to lookup view &quot;error&quot; in views directory "
+        "&quot;/usr/src/app/views&quot;</pre>\n</body>\n</html>\n"
+    )
+    headers = _EXPRESS + (
+        ("Content-Security-Policy", "default-src 'none'"),
+        ("X-Content-Type-Options", "nosniff"),
+    )
+    return Response(500, page.encode("utf-8"), EXPRESS_HTML_TYPE, headers)
+
+
+def too_many_requests() -> Response:
+    # invented: code and text; no XTS REST rate-limit response is documented
+    body = envelope("error", "e-app-0429", "Too Many Requests, retry after 1 second", {})
+    return json_response(429, body, (("Retry-After", "1"),))
+
+
+def plain_text_200() -> Response:
+    # invented: a proxy/maintenance page answering 200 with a non-JSON body
+    return Response(
+        200,
+        b"Service is under maintenance. Please try after some time.\n",
+        "text/plain; charset=utf-8",
+    )
+
+
+def type_error_200() -> Response:
+    # invented: code and text; an application error wrapped in HTTP 200
+    return json_response(
+        200, envelope("error", "e-app-0500", "Unable to process request, please try again", {})
+    )

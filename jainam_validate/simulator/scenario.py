@@ -1,0 +1,181 @@
+"""Scenario configuration for the XTS simulator: the demo credentials, the names of the flows a
+scenario can shape (``FLOWS``), the fault kinds it can inject (``FAULT_KINDS``), the frozen
+``SimConfig`` that fixes everything the simulator serves (profile, prefixes, empty books, delays,
+faults, book sizes, seed), and ``parse_flow_value`` for ``FLOW=VALUE`` command-line flags. This
+module has no I/O and imports nothing from the rest of the package."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+FLOWS: tuple[str, ...] = (
+    "login_interactive",
+    "login_market",
+    "positions",
+    "holdings",
+    "tradebook",
+    "quotes",
+    "logout_interactive",
+    "logout_market",
+)
+
+FAULT_KINDS: tuple[str, ...] = (
+    "html500",
+    "html404",
+    "nginx502",
+    "nginx503",
+    "http429",
+    "timeout",
+    "reset",
+    "truncated_json",
+    "nonjson200",
+    "type_error200",
+    "invalid_token_once",
+    "invalid_token_always",
+    "data_not_available",
+    "slow_drip",
+    "huge_body",
+    "plain_http_to_https",
+)
+
+PRO_CLIENT_ID = "*****"
+
+
+@dataclass(frozen=True)
+class SimCredentials:
+    """The two XTS app key pairs the simulator accepts (interactive and market data)."""
+
+    interactive_key: str
+    interactive_secret: str
+    market_key: str
+    market_secret: str
+
+    def __repr__(self) -> str:
+        return "SimCredentials(<redacted>)"
+
+    def values(self) -> tuple[str, str, str, str]:
+        return (self.interactive_key, self.interactive_secret, self.market_key, self.market_secret)
+
+
+DEMO_CREDENTIALS = SimCredentials(
+    interactive_key="sim-ia-key-7f3a",
+    interactive_secret="sim-ia-secret$#1",
+    market_key="sim-md-key-0b62",
+    market_secret="sim-md-secret@$2",
+)
+
+
+def _frozen_map(value: Mapping[str, object]) -> MappingProxyType[str, object]:
+    return MappingProxyType(dict(value))
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Everything the simulator serves; equal configs serve byte-identical books."""
+
+    profile: Literal["investor", "dealer"] = "investor"
+    credentials: SimCredentials = DEMO_CREDENTIALS
+    md_prefixes: tuple[str, ...] = ("/apibinarymarketdata",)
+    dealer_client_ids: tuple[str, ...] = (PRO_CLIENT_ID,)
+    empty_flows: frozenset[str] = frozenset()
+    delays_ms: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    faults: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    holdings_shape: Literal["map", "list"] = "map"
+    n_positions: int = 6
+    n_holdings: int = 5
+    n_trades: int = 8
+    token_ttl_s: int = 86400
+    seed: int = 7
+    timeout_fault_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.profile not in ("investor", "dealer"):
+            raise ValueError(f"profile must be 'investor' or 'dealer', not {self.profile!r}")
+        if self.holdings_shape not in ("map", "list"):
+            raise ValueError(f"holdings_shape must be 'map' or 'list', not {self.holdings_shape!r}")
+        if not self.md_prefixes:
+            raise ValueError("md_prefixes must name at least one market-data prefix")
+        for prefix in self.md_prefixes:
+            bad = not prefix.startswith("/") or prefix.endswith("/")
+            if bad or prefix.startswith("/interactive"):
+                raise ValueError(f"md prefix must look like '/apibinarymarketdata': {prefix!r}")
+        if any(not cid for cid in self.dealer_client_ids):
+            raise ValueError("dealer_client_ids must not contain an empty client id")
+        object.__setattr__(self, "empty_flows", frozenset(self.empty_flows))
+        object.__setattr__(self, "md_prefixes", tuple(self.md_prefixes))
+        object.__setattr__(self, "dealer_client_ids", tuple(self.dealer_client_ids))
+        _check_flows(self.empty_flows, "empty_flows")
+        _check_flows(self.delays_ms, "delays_ms")
+        _check_flows(self.faults, "faults")
+        for flow, delay in self.delays_ms.items():
+            if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
+                raise ValueError(f"delay for {flow} must be a non-negative int (ms): {delay!r}")
+        for flow, kind in self.faults.items():
+            if kind not in FAULT_KINDS:
+                raise ValueError(
+                    f"unknown fault {kind!r} for {flow}; fault kinds: {', '.join(FAULT_KINDS)}"
+                )
+        object.__setattr__(self, "delays_ms", _frozen_map(self.delays_ms))
+        object.__setattr__(self, "faults", _frozen_map(self.faults))
+        for name in ("n_positions", "n_holdings", "n_trades", "token_ttl_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative int, not {value!r}")
+        if self.timeout_fault_s < 0:
+            raise ValueError("timeout_fault_s must not be negative")
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.profile,
+                self.credentials,
+                self.md_prefixes,
+                self.dealer_client_ids,
+                self.empty_flows,
+                tuple(sorted(self.delays_ms.items())),
+                tuple(sorted(self.faults.items())),
+                self.holdings_shape,
+                self.n_positions,
+                self.n_holdings,
+                self.n_trades,
+                self.token_ttl_s,
+                self.seed,
+                self.timeout_fault_s,
+            )
+        )
+
+
+def _check_flows(names: Mapping[str, object] | frozenset[str], what: str) -> None:
+    for name in names:
+        if name not in FLOWS:
+            raise ValueError(f"unknown flow {name!r} in {what}; flows: {', '.join(FLOWS)}")
+
+
+def parse_flow_value(text: str, *, kind: str) -> tuple[str, str]:
+    """Parse ``FLOW=VALUE`` from a ``--fault`` or ``--delay`` flag (``kind`` is ``"fault"`` or
+    ``"delay"``). Returns ``(flow, value)``; a delay value comes back as a canonical decimal string.
+    Raises ValueError with a one-line message that lists what is accepted."""
+    if kind not in ("fault", "delay"):
+        raise ValueError(f"kind must be 'fault' or 'delay', not {kind!r}")
+    what = "FLOW=KIND" if kind == "fault" else "FLOW=MS"
+    flows = ", ".join(FLOWS)
+    flow, sep, value = text.partition("=")
+    flow, value = flow.strip(), value.strip()
+    if not sep or not flow or not value:
+        raise ValueError(f"--{kind} expects {what}, got {text!r}; flows: {flows}")
+    if flow not in FLOWS:
+        raise ValueError(f"--{kind}: unknown flow {flow!r}; flows: {flows}")
+    if kind == "fault":
+        if value not in FAULT_KINDS:
+            raise ValueError(
+                f"--fault: unknown fault kind {value!r}; fault kinds: {', '.join(FAULT_KINDS)}"
+            )
+        return flow, value
+    if not value.isascii() or not value.isdigit():
+        raise ValueError(
+            f"--delay: {value!r} is not a delay; expected a non-negative integer of milliseconds"
+        )
+    return flow, str(int(value))
