@@ -1,0 +1,117 @@
+"""Decide what one XTS answer means: ``ok``, an empty book, an auth failure, an HTTP error.
+
+Pure functions over a :class:`~jainam_validate.client.RawExchange`. XTS signals most things
+in the JSON envelope (``type``, ``code``, ``description``) rather than in the status line, and
+several of its signals look like something else; each such branch names the quirk it handles.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from jainam_validate.client import RawExchange
+from jainam_validate.timing import Outcome
+
+BOOK_FLOWS = frozenset({"positions", "holdings", "tradebook"})
+
+# quirk: an empty book is HTTP 400 "Data Not Available" with a per-area code, not an empty
+# list. Only these book codes count: other codes end in 0005 too (a rejected login can).
+DATA_NOT_AVAILABLE_CODES = frozenset(
+    {
+        "e-portfolio-0005",
+        "e-tradebook-0005",  # live casing is e-tradeBook-0005; compared case-folded
+        "e-orders-0005",
+        "e-holdings-0005",
+        "e-funds-0005",
+        "e-balance-0005",
+    }
+)
+# quirk: a stale, foreign or kicked session is HTTP 400 (not 401) e-session-0007 "Invalid
+# Token"; on market data it has been reported as HTTP 200 with type "error".
+INVALID_TOKEN_CODE = "e-session-0007"
+
+_SNIPPET_BYTES = 160
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What an attempt means, plus the parsed envelope when there was one."""
+
+    outcome: Outcome
+    envelope: dict[str, Any] | None
+    code: str | None
+    error: str | None  # raw text: scrub before writing
+
+    @property
+    def description(self) -> str:
+        if self.envelope is None:
+            return ""
+        return str(self.envelope.get("description") or "")
+
+
+def body_snippet(body: bytes) -> str:
+    """The first bytes of a body as one line of text (for HTML error pages)."""
+    text = body[:_SNIPPET_BYTES].decode("utf-8", errors="replace")
+    return _SPACE.sub(" ", text).strip()
+
+
+def is_json_content(content_type: str | None) -> bool:
+    return content_type is not None and "json" in content_type.lower()
+
+
+def is_invalid_token(envelope: dict[str, Any]) -> bool:
+    code = str(envelope.get("code") or "").casefold()
+    description = str(envelope.get("description") or "").casefold()
+    return code == INVALID_TOKEN_CODE or "invalid token" in description
+
+
+def is_data_not_available(envelope: dict[str, Any]) -> bool:
+    code = str(envelope.get("code") or "").casefold()
+    description = str(envelope.get("description") or "").casefold()
+    return code in DATA_NOT_AVAILABLE_CODES or "data not available" in description
+
+
+def classify(raw: RawExchange) -> Verdict:
+    """Classify one attempt. Never raises."""
+    if raw.status is None:
+        outcome = Outcome.TIMEOUT if raw.timed_out else Outcome.NETWORK_ERROR
+        return Verdict(outcome, None, None, f"{raw.error_class}: no HTTP response")
+    if raw.error_class is not None:
+        outcome = Outcome.TIMEOUT if raw.timed_out else Outcome.BAD_RESPONSE
+        return Verdict(
+            outcome, None, None, f"HTTP {raw.status}: body not fully read ({raw.error_class})"
+        )
+    envelope: Any = None
+    if is_json_content(raw.content_type):
+        try:
+            envelope = json.loads(raw.body)
+        except ValueError:
+            envelope = None
+    if not isinstance(envelope, dict):
+        # quirk: nginx (404, 502, HTTP-to-HTTPS) and Express (holdings 500) answer with HTML.
+        outcome = Outcome.HTTP_ERROR if raw.status >= 400 else Outcome.BAD_RESPONSE
+        kind = "non-JSON" if envelope is None else "not a JSON object"
+        return Verdict(
+            outcome,
+            None,
+            None,
+            f"HTTP {raw.status} {kind} body ({raw.content_type or 'no content type'}): "
+            f"{body_snippet(raw.body)!r}",
+        )
+    code = str(envelope.get("code")) if envelope.get("code") is not None else None
+    described = f"HTTP {raw.status} {code or '-'}: {envelope.get('description') or ''}".strip()
+    if is_invalid_token(envelope):
+        return Verdict(Outcome.AUTH_ERROR, envelope, code, described)
+    if raw.status == 400 and raw.flow in BOOK_FLOWS and is_data_not_available(envelope):
+        return Verdict(Outcome.EMPTY, envelope, code, None)
+    if raw.status >= 400:
+        return Verdict(Outcome.HTTP_ERROR, envelope, code, described)
+    # quirk: success is decided by "type", never by the code prefix (md login's success code
+    # is e-response-0010).
+    if str(envelope.get("type", "")).casefold() != "success":
+        return Verdict(Outcome.HTTP_ERROR, envelope, code, described + " (type is not success)")
+    return Verdict(Outcome.OK, envelope, code, None)

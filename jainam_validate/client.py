@@ -1,0 +1,210 @@
+"""The XTS HTTP client: one timed attempt per call, read-only by construction.
+
+This is the only module that talks HTTP. Each call returns a :class:`RawExchange`: the status,
+content type, body bytes and the clock marks of one attempt, or the class of the transport error
+when no response came. It never raises for broker answers; deciding what an answer means is
+:mod:`jainam_validate.classify`'s job, and redaction happens before anything is written. The
+transport is injectable (``httpx.MockTransport``/respx in tests) and always wrapped in
+:class:`ReadOnlyTransport`, which refuses any route outside the allow-list before a socket opens.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from jainam_validate import errors
+from jainam_validate.timing import Phases, PhaseTrace, utc_iso
+
+#: Jainam serves market data under /apibinarymarketdata (smpa/b/c, jtrade:5000); other XTS
+#: brokers and the older Jainam host use /apimarketdata. The harness tries the other once.
+MARKET_DATA_PREFIXES: tuple[str, ...] = ("/apibinarymarketdata", "/apimarketdata")
+
+LOGIN_INTERACTIVE = "/interactive/user/session"
+POSITIONS = "/interactive/portfolio/positions"
+DEALER_POSITIONS = "/interactive/portfolio/dealerpositions"
+HOLDINGS = "/interactive/portfolio/holdings"
+# quirk: the trade book is /interactive/orders/trades; /interactive/trades is an nginx 404.
+TRADEBOOK = "/interactive/orders/trades"
+DEALER_TRADEBOOK = "/interactive/orders/dealertradebook"
+
+#: What the harness may ever send. Logins/logouts, the book GETs, and market-data quotes; no
+#: order, no modification, nothing that could disturb a production account.
+_INTERACTIVE_ALLOWED = frozenset(
+    {
+        ("POST", LOGIN_INTERACTIVE),
+        ("DELETE", LOGIN_INTERACTIVE),
+        ("GET", POSITIONS),
+        ("GET", DEALER_POSITIONS),
+        ("GET", HOLDINGS),
+        ("GET", TRADEBOOK),
+        ("GET", DEALER_TRADEBOOK),
+    }
+)
+_MARKET_ALLOWED = frozenset(
+    {("POST", "/auth/login"), ("DELETE", "/auth/logout"), ("POST", "/instruments/quotes")}
+)
+
+
+def is_allowed(method: str, path: str, market_prefixes: tuple[str, ...]) -> bool:
+    """True when ``method path`` is on the read-only allow-list."""
+    method = method.upper()
+    if (method, path) in _INTERACTIVE_ALLOWED:
+        return True
+    for prefix in market_prefixes:
+        if path.startswith(prefix + "/") and (method, path[len(prefix) :]) in _MARKET_ALLOWED:
+            return True
+    return False
+
+
+class ReadOnlyTransport(httpx.BaseTransport):
+    """Wraps the real transport and refuses every request outside the allow-list."""
+
+    def __init__(self, inner: httpx.BaseTransport, market_prefixes: tuple[str, ...]) -> None:
+        self._inner = inner
+        self._market_prefixes = market_prefixes
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not is_allowed(request.method, request.url.path, self._market_prefixes):
+            raise errors.ReadOnlyViolation(
+                f"refused {request.method} {request.url.path}: jainam-validate only sends logins, "
+                "book reads and quotes"
+            )
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+@dataclass
+class RawExchange:
+    """One HTTP attempt as it happened. Holds raw bytes: redact before writing any of it."""
+
+    flow: str
+    method: str
+    route: str
+    query_keys: list[str]
+    requested_at: str
+    started: float
+    status: int | None = None
+    content_type: str | None = None
+    body: bytes = b""
+    responded_at: str | None = None
+    body_read: float | None = None
+    phases: Phases = field(default_factory=Phases)
+    conn_reused: bool | None = None
+    error_class: str | None = None
+    error_message: str | None = None
+    timed_out: bool = False
+
+    @property
+    def api_ms(self) -> float | None:
+        if self.body_read is None:
+            return None
+        return round((self.body_read - self.started) * 1000.0, 3)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Connect and read timeouts in seconds."""
+
+    connect: float = 5.0
+    read: float = 30.0
+
+
+class XtsClient:
+    """Sends timed, read-only requests to one XTS root (e.g. ``https://smpb.jainam.in:4143``)."""
+
+    def __init__(
+        self,
+        root: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeouts: Timeouts = Timeouts(),
+        extra_market_prefixes: tuple[str, ...] = (),
+    ) -> None:
+        self.root = root.rstrip("/")
+        prefixes = tuple(dict.fromkeys(MARKET_DATA_PREFIXES + extra_market_prefixes))
+        inner = transport if transport is not None else httpx.HTTPTransport()
+        self._http = httpx.Client(
+            transport=ReadOnlyTransport(inner, prefixes),
+            timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
+            follow_redirects=False,
+            headers={"User-Agent": "jainam-validate"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> XtsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def exchange(
+        self,
+        flow: str,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        params: Mapping[str, str] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+    ) -> RawExchange:
+        """Send one request and read the whole body; never raises for transport failures.
+
+        Raises :class:`errors.ReadOnlyViolation` for a route outside the allow-list.
+        """
+        # NOTE: build the URL by concatenation with explicit leading slashes (the official SDK's
+        # urljoin hides a missing slash on dealerpositions).
+        url = self.root + path
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            # quirk: XTS takes the session token raw in Authorization, no "Bearer".
+            headers["Authorization"] = token
+        trace = PhaseTrace()
+        request = self._http.build_request(
+            method,
+            url,
+            params=dict(params) if params else None,
+            json=dict(json_body) if json_body is not None else None,
+            headers=headers,
+            extensions={"trace": trace},
+        )
+        raw = RawExchange(
+            flow=flow,
+            method=method,
+            route=path,
+            query_keys=sorted(params) if params else [],
+            requested_at=utc_iso(datetime.now(UTC)),
+            started=time.perf_counter(),
+        )
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                raw.status = response.status_code
+                raw.content_type = response.headers.get("content-type")
+                raw.body = response.read()
+            finally:
+                response.close()
+        except errors.ReadOnlyViolation:
+            raise
+        except httpx.TimeoutException as exc:
+            raw.timed_out = True
+            raw.error_class = type(exc).__name__
+            raw.error_message = str(exc)
+        except httpx.HTTPError as exc:
+            raw.error_class = type(exc).__name__
+            raw.error_message = str(exc)
+        else:
+            raw.body_read = time.perf_counter()
+            raw.responded_at = utc_iso(datetime.now(UTC))
+        raw.phases = trace.phases()
+        raw.conn_reused = trace.conn_reused
+        return raw

@@ -1,0 +1,117 @@
+"""Exit codes and the one exception tree of jainam-validate.
+
+Every failure the core can report is a :class:`JainamError` subclass that carries the exit code
+of ``CONTRACT.md``; the CLI translates them to exit codes in exactly one place. Messages are one
+line, say what to do next, and never hold a secret, token or raw identifier::
+
+    JainamError (2)
+    ├── UsageError (2)            bad flag or value
+    │   ├── ConfigError (2)       unreadable/malformed .env, inconsistent configuration
+    │   │   └── MissingCredential (2)
+    │   ├── NotAnXtsApi (2)       the base URL answers the login route with HTML or 404
+    │   └── ReadOnlyViolation (2) a route outside the read-only allow-list was about to be sent
+    ├── BrokerError (1)           the broker answered, but not with a usable result
+    ├── AuthError (3)             the broker rejected the credentials or the session token
+    ├── UnreachableError (4)      no HTTP response was ever received (DNS, connect, TLS, timeout)
+    └── LeakDetected (7)          the leak guard stopped an artifact from being written
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import ClassVar
+
+
+class ExitCode(IntEnum):
+    """Process exit codes; the table in README.md and CONTRACT.md."""
+
+    OK = 0
+    CHECKS_FAILED = 1
+    USAGE = 2
+    AUTH = 3
+    UNREACHABLE = 4
+    LEAK = 7
+    INTERRUPTED = 130
+
+
+#: When several outcomes apply, the first of these wins (CONTRACT "Exit codes").
+EXIT_PRECEDENCE: tuple[ExitCode, ...] = (
+    ExitCode.INTERRUPTED,
+    ExitCode.LEAK,
+    ExitCode.USAGE,
+    ExitCode.AUTH,
+    ExitCode.UNREACHABLE,
+    ExitCode.CHECKS_FAILED,
+)
+
+
+def worst_exit(codes: list[ExitCode]) -> ExitCode:
+    """Return the code that wins by CONTRACT precedence, or OK when ``codes`` holds nothing else."""
+    for code in EXIT_PRECEDENCE:
+        if code in codes:
+            return code
+    return ExitCode.OK
+
+
+class JainamError(Exception):
+    """Base class of every error the harness reports to a user."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.USAGE
+
+
+class UsageError(JainamError):
+    """A flag or value the user gave cannot be used."""
+
+
+class ConfigError(UsageError):
+    """The configuration (.env, environment, keyring) is unreadable or inconsistent."""
+
+
+class MissingCredential(ConfigError):
+    """A credential the command needs is set nowhere (env, .env, keyring)."""
+
+    @classmethod
+    def for_variable(cls, name: str) -> MissingCredential:
+        return cls(
+            f"{name} is not set: put it in the environment or .env, or run "
+            "`jainam-validate store-creds`; or use --sim to run against the built-in simulator"
+        )
+
+
+class NotAnXtsApi(UsageError):
+    """The configured base URL does not answer like an XTS API (HTML page or 404 on login)."""
+
+
+class ReadOnlyViolation(UsageError):
+    """The client was asked to send a request outside its read-only allow-list."""
+
+
+class BrokerError(JainamError):
+    """The broker answered, but not with a usable result (5xx, HTML, unexpected shape)."""
+
+    exit_code = ExitCode.CHECKS_FAILED
+
+
+class AuthError(JainamError):
+    """The broker rejected the credentials or the session token."""
+
+    exit_code = ExitCode.AUTH
+
+
+class UnreachableError(JainamError):
+    """No HTTP response was ever received: DNS, connect, TLS failure or a timeout."""
+
+    exit_code = ExitCode.UNREACHABLE
+
+
+class LeakDetected(JainamError):
+    """The leak guard found a secret or raw identifier in an artifact about to be written."""
+
+    exit_code = ExitCode.LEAK
+
+    @classmethod
+    def at(cls, artifact: str, rule: str, position: int) -> LeakDetected:
+        return cls(
+            f"leak guard: {artifact} was not written: rule {rule!r} matched at offset {position}; "
+            "the run stopped (report this as a redaction bug)"
+        )

@@ -1,0 +1,219 @@
+"""Normalised broker rows: positions, holdings and trades as typed, Decimal-valued models.
+
+XTS payloads mix types freely: money as strings with thousands separators (``"2,853.50"``),
+``"NaN"`` and empty strings for missing values, the instrument id under both
+``ExchangeInstrumentId`` and ``ExchangeInstrumentID``, holdings as an ISIN-keyed object or as
+a list. The models absorb that at the edge. They are built from payloads that are already
+redacted, so identifier fields hold pseudonyms. A row that cannot be read is reported as a
+:class:`MalformedRow` (field and error type, never the value) and the rest of the book stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+_MISSING = frozenset({"", "nan", "null", "none", "-", "--"})
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """Read an XTS number: strips thousands separators; ``""``/``"NaN"``/None become None.
+
+    Raises ValueError for text that is not a number at all (the row is then reported).
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    if isinstance(value, float):
+        return None if value != value else Decimal(repr(value))
+    text = str(value).strip()
+    if text.casefold() in _MISSING:
+        return None
+    # quirk: money and quantity strings carry thousands separators ("1,015.00").
+    try:
+        number = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    return None if number.is_nan() else number
+
+
+def to_instrument_id(value: Any) -> int | None:
+    number = to_decimal(value)
+    if number is None or number == 0:  # quirk: 0 means "no id on this exchange" in holdings
+        return None
+    return int(number)
+
+
+def to_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def to_required_decimal(value: Any) -> Decimal:
+    number = to_decimal(value)
+    if number is None:
+        raise ValueError("no number")
+    return number
+
+
+RequiredNumber = Annotated[Decimal, BeforeValidator(to_required_decimal)]
+Money = Annotated[Decimal | None, BeforeValidator(to_decimal)]
+InstrumentId = Annotated[int | None, BeforeValidator(to_instrument_id)]
+Text = Annotated[str | None, BeforeValidator(to_text)]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+class Position(_Row):
+    """A net or day-wise position (``result.positionList[]``)."""
+
+    account: Text = Field(None, validation_alias=AliasChoices("AccountID", "ClientID"))
+    symbol: Text = Field(None, validation_alias="TradingSymbol")
+    segment: Text = Field(None, validation_alias="ExchangeSegment")
+    # quirk: the key is ExchangeInstrumentId in some payloads, ExchangeInstrumentID in others.
+    instrument_id: InstrumentId = Field(
+        None, validation_alias=AliasChoices("ExchangeInstrumentID", "ExchangeInstrumentId")
+    )
+    product: Text = Field(None, validation_alias="ProductType")
+    quantity: Money = Field(None, validation_alias=AliasChoices("Quantity", "NetPosition"))
+    buy_avg_price: Money = Field(None, validation_alias="BuyAveragePrice")
+    sell_avg_price: Money = Field(None, validation_alias="SellAveragePrice")
+    buy_amount: Money = Field(None, validation_alias=AliasChoices("BuyAmount", "BuyValue"))
+    sell_amount: Money = Field(None, validation_alias=AliasChoices("SellAmount", "SellValue"))
+    net_amount: Money = Field(None, validation_alias=AliasChoices("NetAmount", "NetValue"))
+    mtm: Money = Field(None, validation_alias="MTM")
+    realized_mtm: Money = Field(None, validation_alias="RealizedMTM")
+    unrealized_mtm: Money = Field(None, validation_alias="UnrealizedMTM")
+
+
+class Holding(_Row):
+    """A demat holding (``RMSHoldings.Holdings{ISIN: ...}`` or ``RMSHoldingList[]``)."""
+
+    isin: str = Field(validation_alias="ISIN", min_length=1)
+    symbol: Text = Field(None, validation_alias=AliasChoices("Symbol", "TradingSymbol"))
+    nse_instrument_id: InstrumentId = Field(None, validation_alias="ExchangeNSEInstrumentId")
+    bse_instrument_id: InstrumentId = Field(None, validation_alias="ExchangeBSEInstrumentId")
+    quantity: RequiredNumber = Field(validation_alias="HoldingQuantity")
+    buy_avg_price: Money = Field(None, validation_alias="BuyAvgPrice")
+    collateral_quantity: Money = Field(None, validation_alias="CollateralQuantity")
+    used_quantity: Money = Field(None, validation_alias="UsedQuantity")
+    client: Text = Field(None, validation_alias=AliasChoices("ClientId", "ClientID"))
+
+
+class Trade(_Row):
+    """A trade-book row. Identifier fields hold pseudonyms."""
+
+    order: Text = Field(None, validation_alias="AppOrderID")
+    exchange_order: Text = Field(None, validation_alias="ExchangeOrderID")
+    execution: Text = Field(None, validation_alias="ExecutionID")
+    symbol: Text = Field(None, validation_alias="TradingSymbol")
+    segment: Text = Field(None, validation_alias="ExchangeSegment")
+    instrument_id: InstrumentId = Field(
+        None, validation_alias=AliasChoices("ExchangeInstrumentID", "ExchangeInstrumentId")
+    )
+    side: Text = Field(None, validation_alias=AliasChoices("OrderSideAPI", "OrderSide"))
+    product: Text = Field(None, validation_alias="ProductType")
+    order_type: Text = Field(None, validation_alias="OrderType")
+    status: Text = Field(None, validation_alias="OrderStatus")
+    quantity: Money = Field(
+        None, validation_alias=AliasChoices("LastTradedQuantity", "CumulativeQuantity")
+    )
+    # quirk: OrderAverageTradedPrice is a string with thousands separators ("2,853.50");
+    # OrderAverageTradedPriceAPI is a number or "NaN". Prefer the API field, then the text one.
+    price: Money = None
+    traded_at: Text = Field(
+        None, validation_alias=AliasChoices("ExchangeTransactTime", "OrderGeneratedDateTime")
+    )
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Trade:
+        price = None
+        for key in ("OrderAverageTradedPriceAPI", "OrderAverageTradedPrice", "LastTradedPrice"):
+            price = to_decimal(row.get(key))
+            if price is not None:
+                break
+        return cls.model_validate({**row, "price": price})
+
+
+class MalformedRow(BaseModel):
+    """A row the normaliser could not read: where and why, never the value."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: str
+    fields: list[str]
+    reason: str
+
+
+class BookShapeError(ValueError):
+    """The envelope's ``result`` does not have the shape of this book."""
+
+
+def _malformed(index: str, exc: ValidationError) -> MalformedRow:
+    fields = sorted({".".join(str(p) for p in err["loc"]) or "row" for err in exc.errors()})
+    reasons = sorted({err["type"] for err in exc.errors()})
+    return MalformedRow(index=index, fields=fields, reason=", ".join(reasons))
+
+
+def _rows(items: Iterable[tuple[str, Any]], build: Any) -> tuple[list[Any], list[MalformedRow]]:
+    rows: list[Any] = []
+    bad: list[MalformedRow] = []
+    for index, item in items:
+        if not isinstance(item, Mapping):
+            bad.append(MalformedRow(index=index, fields=["row"], reason="not an object"))
+            continue
+        try:
+            rows.append(build(item))
+        except ValidationError as exc:
+            bad.append(_malformed(index, exc))
+    return rows, bad
+
+
+def positions_from(result: Any) -> tuple[list[Position], list[MalformedRow]]:
+    """``result.positionList`` -> positions."""
+    if not isinstance(result, Mapping) or not isinstance(result.get("positionList"), list):
+        raise BookShapeError("result.positionList is not a list")
+    return _rows(
+        ((str(i), r) for i, r in enumerate(result["positionList"])), Position.model_validate
+    )
+
+
+def holdings_from(result: Any) -> tuple[list[Holding], list[MalformedRow]]:
+    """``result.RMSHoldings.Holdings{ISIN: row}`` or ``result.RMSHoldingList[row]`` -> holdings."""
+    if isinstance(result, Mapping):
+        rms = result.get("RMSHoldings")
+        if isinstance(rms, Mapping) and isinstance(rms.get("Holdings"), Mapping):
+            # The ISIN is the key; older rows may omit it inside the row.
+            items = (
+                (str(isin), {"ISIN": isin, **row} if isinstance(row, Mapping) else row)
+                for isin, row in rms["Holdings"].items()
+            )
+            return _rows(items, Holding.model_validate)
+        if isinstance(result.get("RMSHoldingList"), list):
+            return _rows(
+                ((str(i), r) for i, r in enumerate(result["RMSHoldingList"])),
+                Holding.model_validate,
+            )
+    raise BookShapeError("result has neither RMSHoldings.Holdings nor RMSHoldingList")
+
+
+def trades_from(result: Any) -> tuple[list[Trade], list[MalformedRow]]:
+    """``result[]`` -> trades."""
+    if not isinstance(result, list):
+        raise BookShapeError("result is not a list")
+    return _rows(((str(i), r) for i, r in enumerate(result)), Trade.from_row)
+
+
+NORMALISERS: dict[str, Callable[[Any], tuple[Sequence[BaseModel], list[MalformedRow]]]] = {
+    "positions": positions_from,
+    "holdings": holdings_from,
+    "tradebook": trades_from,
+}

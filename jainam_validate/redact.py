@@ -1,0 +1,268 @@
+"""Redaction: turn broker payloads, URLs and error text into something safe to write or print.
+
+Two mechanisms stack. By key (case-insensitive, ``_``/``-`` ignored): secrets become
+``[redacted]`` and identifiers become stable keyed pseudonyms ``<kind>_<hex>`` (an HMAC under a
+per-installation key), so rows stay joinable across files and runs without revealing anything.
+By value: every secret and identifier learned that way, or fed in from credentials and login
+results, is scrubbed wherever else it appears (URLs, query strings, error descriptions, nested
+strings, dict keys), in plain, URL-encoded and case-folded forms. Instrument ids, ISINs,
+symbols, segments, prices and quantities stay: the P&L check needs them. The functions here do
+no I/O; the same matcher also serves the leak guard, which reports instead of replacing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+REDACTED = "[redacted]"
+
+#: XTS addresses a dealer's own (pro) account with this literal; it identifies nobody.
+PRO_CLIENT_PLACEHOLDER = "*****"
+
+#: Keys whose values are secrets: replaced by ``[redacted]``, never pseudonymised.
+SECRET_KEYS = frozenset(
+    {
+        "token", "authorization", "appkey", "secretkey", "apikey", "apisecret", "secret",
+        "accesspassword", "accesstoken", "uniquekey", "password", "loginpassword",
+        "transactionpassword", "feedtoken", "markettoken", "interactivetoken", "sessiontoken",
+        "publickey", "cookie", "setcookie",
+    }
+)  # fmt: skip
+
+#: Keys whose values identify a person, an account, an order or a trade -> pseudonym kind.
+IDENTIFIER_KINDS: Mapping[str, str] = {
+    "userid": "user", "clientid": "client", "clientcode": "client", "clientcodes": "client",
+    "accountid": "acct", "loginid": "login", "dealerid": "dealer", "clientname": "name",
+    "apporderid": "order", "orderid": "order", "exchangeorderid": "xorder",
+    "executionid": "exec", "exchangetradeid": "trade", "tradeid": "trade",
+    "orderuniqueidentifier": "ouid", "orderreferenceid": "oref",
+    "messagesynchronizeuniquekey": "msk", "pan": "pan", "panno": "pan", "pannumber": "pan",
+    "email": "email", "emailid": "email", "mobile": "phone", "mobileno": "phone",
+    "phone": "phone", "phoneno": "phone", "residentialaddress": "addr", "officeaddress": "addr",
+    "dateofbirth": "dob", "ipaddress": "ip", "macid": "mac",
+}  # fmt: skip
+
+#: Identifiers shorter than this are pseudonymised under their key but not hunted in free text
+#: (a three-character code would match inside ordinary words); see the README's residual risks.
+MIN_SCRUB_LENGTH = 4
+
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_ALNUM_FULL = re.compile(r"[A-Za-z0-9]+\Z")
+#: Anything shaped like a JWT is a session token, whoever issued it.
+JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_PAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{5}[0-9]{4}[A-Z](?![A-Za-z0-9])")
+
+
+def normalise_key(key: str) -> str:
+    """``AppOrderID``, ``app_order_id`` and ``appOrderId`` all become ``apporderid``."""
+    return key.lower().replace("_", "").replace("-", "")
+
+
+def pseudonym(key: bytes, kind: str, value: str) -> str:
+    """Stable keyed pseudonym for ``value``: ``<kind>_<8 hex of HMAC-SHA256(key, kind:value)>``."""
+    digest = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return f"{kind}_{digest[:8]}"
+
+
+def encoded_forms(value: str) -> set[str]:
+    """The forms a secret takes on the way to a file: plain, URL-encoded, base64."""
+    raw = value.encode()
+    return {
+        value,
+        quote(value, safe=""),
+        quote_plus(value, safe=""),
+        base64.b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+    }
+
+
+@dataclass(frozen=True)
+class Match:
+    """One sensitive value found in a text: where, which rule, and what replaces it."""
+
+    start: int
+    end: int
+    rule: str
+    replacement: str
+
+
+class Redactor:
+    """Holds what is known to be sensitive in this run and applies it.
+
+    The table only grows: a value learned from a login result is scrubbed from every later
+    payload and error text. ``redact`` and ``scrub`` return new objects and never mutate input.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        # Alphanumeric identifiers, case-folded -> (replacement, rule): looked up per token.
+        self._tokens: dict[str, tuple[str, str]] = {}
+        # Everything else (secrets, ids with punctuation) -> matched by one compiled regex.
+        self._complex: dict[str, tuple[str, str, bool]] = {}
+        self._pattern: re.Pattern[str] | None = None
+
+    # -- learning ---------------------------------------------------------------------------
+    def add_secret(self, value: str | None, label: str = "secret") -> None:
+        """Scrub ``value`` (and its encoded forms) everywhere from now on."""
+        if not value or value == PRO_CLIENT_PLACEHOLDER:
+            return
+        for form in encoded_forms(value):
+            if len(form) >= MIN_SCRUB_LENGTH and form not in self._complex:
+                self._complex[form] = (REDACTED, label, False)
+                self._pattern = None
+
+    def add_identifier(self, value: object, kind: str) -> str:
+        """Learn an identifier; return its pseudonym (the placeholder ``*****`` stays as is)."""
+        text = str(value).strip()
+        if not text or text == PRO_CLIENT_PLACEHOLDER:
+            return text
+        alias = pseudonym(self._key, kind, text)
+        if len(text) >= MIN_SCRUB_LENGTH:
+            rule = f"identifier:{kind}"
+            if _ALNUM_FULL.match(text):
+                self._tokens.setdefault(text.casefold(), (alias, rule))
+            else:
+                for form in {text, quote(text, safe=""), quote_plus(text, safe="")}:
+                    if form not in self._complex:
+                        self._complex[form] = (alias, rule, True)
+                        self._pattern = None
+        return alias
+
+    @property
+    def known_count(self) -> int:
+        return len(self._tokens) + len(self._complex)
+
+    # -- matching ---------------------------------------------------------------------------
+    def _complex_pattern(self) -> re.Pattern[str] | None:
+        if self._pattern is None and self._complex:
+            parts = []
+            for form in sorted(self._complex, key=len, reverse=True):
+                escaped = re.escape(form)
+                if self._complex[form][2]:  # identifiers need word edges, secrets do not
+                    escaped = rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])"
+                parts.append(escaped)
+            self._pattern = re.compile("|".join(parts), re.IGNORECASE)
+        return self._pattern
+
+    def matches(self, text: str) -> Iterator[Match]:
+        """Every sensitive value in ``text``, leftmost first, non-overlapping per rule family."""
+        pattern = self._complex_pattern()
+        taken: list[tuple[int, int]] = []
+        if pattern is not None:
+            lowered = {k.casefold(): v for k, v in self._complex.items()}
+            for m in pattern.finditer(text):
+                replacement, rule, _ = lowered.get(
+                    m.group().casefold(), (REDACTED, "secret", False)
+                )
+                taken.append((m.start(), m.end()))
+                yield Match(m.start(), m.end(), rule, replacement)
+        for m in JWT_SHAPE.finditer(text):
+            if not _overlaps(taken, m.start(), m.end()):
+                taken.append((m.start(), m.end()))
+                yield Match(m.start(), m.end(), "jwt", REDACTED)
+        if self._tokens:
+            for m in _ALNUM.finditer(text):
+                hit = self._tokens.get(m.group().casefold())
+                if hit is not None and not _overlaps(taken, m.start(), m.end()):
+                    yield Match(m.start(), m.end(), hit[1], hit[0])
+        for rule, rx in (("email", _EMAIL), ("pan", _PAN)):
+            for m in rx.finditer(text):
+                if not _overlaps(taken, m.start(), m.end()):
+                    taken.append((m.start(), m.end()))
+                    yield Match(m.start(), m.end(), rule, REDACTED)
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every known sensitive value replaced."""
+        found = sorted(self.matches(text), key=lambda m: (m.start, -m.end))
+        if not found:
+            return text
+        out: list[str] = []
+        pos = 0
+        for m in found:
+            if m.start < pos:
+                continue
+            out.append(text[pos : m.start])
+            out.append(m.replacement)
+            pos = m.end
+        out.append(text[pos:])
+        return "".join(out)
+
+    # -- payloads ---------------------------------------------------------------------------
+    def learn(self, obj: Any) -> None:
+        """Learn the secrets and identifiers held under sensitive keys anywhere in ``obj``."""
+        for key, value in _keyed_leaves(obj):
+            norm = normalise_key(key)
+            if norm in SECRET_KEYS:
+                for leaf in _scalars(value):
+                    self.add_secret(str(leaf), label=f"secret:{norm}")
+            elif norm in IDENTIFIER_KINDS:
+                for leaf in _scalars(value):
+                    self.add_identifier(leaf, IDENTIFIER_KINDS[norm])
+
+    def redact(self, obj: Any) -> Any:
+        """A copy of ``obj`` with sensitive keys replaced and every string scrubbed."""
+        self.learn(obj)
+        return self._transform(obj)
+
+    def _transform(self, obj: Any) -> Any:
+        if isinstance(obj, Mapping):
+            out: dict[str, Any] = {}
+            for key, value in obj.items():
+                norm = normalise_key(str(key))
+                safe_key = self.scrub(str(key))
+                if norm in SECRET_KEYS:
+                    out[safe_key] = REDACTED if value not in (None, "") else value
+                elif norm in IDENTIFIER_KINDS:
+                    out[safe_key] = self._alias(value, IDENTIFIER_KINDS[norm])
+                else:
+                    out[safe_key] = self._transform(value)
+            return out
+        if isinstance(obj, list | tuple):
+            return [self._transform(item) for item in obj]
+        if isinstance(obj, str):
+            return self.scrub(obj)
+        return obj
+
+    def _alias(self, value: Any, kind: str) -> Any:
+        if value is None or value == "" or isinstance(value, bool):
+            return value
+        if isinstance(value, list | tuple):
+            return [self._alias(item, kind) for item in value]
+        if isinstance(value, Mapping):
+            return self._transform(value)
+        return self.add_identifier(value, kind)
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(start < e and s < end for s, e in spans)
+
+
+def _keyed_leaves(obj: Any) -> Iterator[tuple[str, Any]]:
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            for key, value in item.items():
+                yield str(key), value
+                if isinstance(value, Mapping | list | tuple):
+                    stack.append(value)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
+def _scalars(value: Any) -> Iterator[str | int | float]:
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, str | int | float):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _scalars(item)
