@@ -1,0 +1,553 @@
+"""The ``jainam-validate`` command line: a thin Typer layer over the typed core.
+
+Commands parse options, build :class:`~jainam_validate.settings.Settings`, call the core and
+render what it returns. Errors are translated to exit codes in one place (:func:`_boundary`):
+one line on stderr, no traceback, no locals. Heavy modules are imported inside the commands so
+``--help`` and ``--version`` start fast. Machine output (``--json``) goes to stdout, everything
+else to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from jainam_validate import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from jainam_validate.credentials import KeyringStore
+    from jainam_validate.redact import Redactor
+    from jainam_validate.settings import Layers, Settings
+    from jainam_validate.simulator import Simulator
+    from jainam_validate.validation import PassResult
+
+app = typer.Typer(
+    name="jainam-validate",
+    help="Prove, with evidence, that an integration with Jainam's XTS API works.",
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Book(StrEnum):
+    positions = "positions"
+    holdings = "holdings"
+    tradebook = "tradebook"
+
+
+class DayOrNet(StrEnum):
+    NetWise = "NetWise"
+    DayWise = "DayWise"
+
+
+class Profile(StrEnum):
+    investor = "investor"
+    dealer = "dealer"
+
+
+EvidenceDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--evidence-dir",
+        help="Where run folders go (env JAINAM_EVIDENCE_DIR; default ./evidence).",
+        show_default=False,
+    ),
+]
+JsonOut = Annotated[bool, typer.Option("--json", help="Machine output on stdout; logs on stderr.")]
+NoColor = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Say more on stderr.")]
+Sim = Annotated[
+    bool, typer.Option("--sim", help="Run against the built-in simulator: no account, no network.")
+]
+SimProfile = Annotated[
+    Profile, typer.Option("--sim-profile", help="Account type the simulator plays with --sim.")
+]
+
+
+@dataclass
+class Io:
+    """Where a command writes: stdout for results, stderr for everything a person reads."""
+
+    out: Console
+    err: Console
+    json: bool
+    verbose: bool
+
+    def note(self, message: str) -> None:
+        self.err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+    def debug(self, message: str) -> None:
+        if self.verbose:
+            self.note(message)
+
+
+def _io(json_out: bool, no_color: bool, verbose: bool) -> Io:
+    from rich.console import Console
+
+    plain = no_color or bool(os.environ.get("NO_COLOR"))
+    return Io(
+        out=Console(no_color=plain, highlight=False, soft_wrap=json_out),
+        err=Console(stderr=True, no_color=plain, highlight=False),
+        json=json_out,
+        verbose=verbose,
+    )
+
+
+def _fail(io: Io, message: str, code: int) -> NoReturn:
+    io.err.print(
+        f"[red]error[/red]: {message}" if not io.err.no_color else f"error: {message}",
+        highlight=False,
+        markup=not io.err.no_color,
+        soft_wrap=True,
+    )
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _boundary(io: Io) -> Iterator[None]:
+    """The one place core errors become exit codes and a single line on stderr."""
+    from jainam_validate import errors
+
+    try:
+        yield
+    except errors.JainamError as exc:
+        _fail(io, str(exc), int(exc.exit_code))
+    except KeyboardInterrupt:
+        _fail(
+            io, "interrupted; what was written so far stays valid", int(errors.ExitCode.INTERRUPTED)
+        )
+
+
+@dataclass
+class BrokerContext:
+    settings: Settings
+    layers: Layers
+    store: KeyringStore | None  # None under --sim: the simulator never touches the keyring
+    redactor: Redactor
+    simulator: Simulator | None
+
+
+@contextmanager
+def _broker(
+    io: Io, *, sim: bool, sim_profile: Profile, evidence_dir: Path | None
+) -> Iterator[BrokerContext]:
+    """Resolve configuration (and start the simulator for --sim) for a broker command."""
+    from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+    from jainam_validate.redact import Redactor
+    from jainam_validate.settings import Layers, Settings, pseudonym_key, read_dotenv
+
+    environ = dict(os.environ)
+    dotenv_path = Path.cwd() / ".env"
+    dotenv = read_dotenv(dotenv_path) if dotenv_path.exists() else {}
+    key, warning = pseudonym_key(environ)
+    if warning:
+        io.note(f"note: {warning}")
+    redactor = Redactor(key)
+    if not sim:
+        store = KeyringStore()
+        layers = Layers(environ, dotenv, store)
+        settings = Settings.resolve(layers, evidence_dir=evidence_dir)
+        try:
+            yield BrokerContext(settings, layers, store, redactor, None)
+        finally:
+            _keyring_note(io, store)
+        return
+    from jainam_validate.simulator import DEMO_CREDENTIALS, SimConfig, Simulator
+
+    demo = dict(
+        zip(
+            CREDENTIAL_NAMES,
+            (
+                DEMO_CREDENTIALS.interactive_key,
+                DEMO_CREDENTIALS.interactive_secret,
+                DEMO_CREDENTIALS.market_key,
+                DEMO_CREDENTIALS.market_secret,
+            ),
+            strict=True,
+        )
+    )
+    # --sim ignores the broker configuration: demo credentials, no cached or env tokens.
+    sim_env = {k: v for k, v in environ.items() if k == "JAINAM_EVIDENCE_DIR"}
+    with Simulator(SimConfig(profile=sim_profile.value)) as simulator:
+        sim_env["JAINAM_BASE_URL"] = simulator.base_url
+        layers = Layers(sim_env, {}, None, sim=demo)
+        settings = Settings.resolve(layers, evidence_dir=evidence_dir)
+        io.debug(f"simulator ({sim_profile.value}) on {simulator.base_url}")
+        yield BrokerContext(settings, layers, None, redactor, simulator)
+
+
+def _keyring_note(io: Io, store: KeyringStore) -> None:
+    if store.consulted and store.unavailable_reason:
+        io.note(f"note: keyring unavailable ({store.unavailable_reason}); using env/.env only")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jainam-validate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Validate a Jainam XTS integration: log in, fetch books, time and redact every call."""
+
+
+# -- login -----------------------------------------------------------------------------------
+@app.command()
+def login(
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not keep the session tokens in the keyring.")
+    ] = False,
+    sim: Sim = False,
+    sim_profile: SimProfile = Profile.investor,
+    evidence_dir: EvidenceDir = None,
+    json_out: JsonOut = False,
+    no_color: NoColor = False,
+    verbose: Verbose = False,
+) -> None:
+    """Log in to the interactive and market-data sessions and show what came back."""
+    from jainam_validate.validation import PassOptions, execute
+
+    io = _io(json_out, no_color, verbose)
+    with (
+        _boundary(io),
+        _broker(io, sim=sim, sim_profile=sim_profile, evidence_dir=evidence_dir) as ctx,
+    ):
+        options = PassOptions(
+            command="login",
+            flows=(),
+            market_session=True,
+            reuse_session=False,
+            cache_session=not no_cache and not sim,
+        )
+        result = execute(ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store)
+        _show_login(io, result)
+        raise typer.Exit(int(result.exit_code))
+
+
+def _expiry(epoch: int | None) -> str:
+    from datetime import UTC, datetime
+
+    if epoch is None:
+        return "-"
+    moment = datetime.fromtimestamp(epoch, UTC)
+    left = int(epoch - datetime.now(UTC).timestamp())
+    return f"{moment:%Y-%m-%d %H:%M:%S}Z (in {left // 3600}h{(left % 3600) // 60:02d}m)"
+
+
+def _show_login(io: Io, result: PassResult) -> None:
+    session = result.session
+    assert session is not None
+    data: dict[str, Any] = {
+        "run_id": result.manifest.run_id,
+        "run_dir": str(result.folder.path),
+        "account_type": session.account_type.value,
+        "user": session.user,
+        "market_data_prefix": session.market_data_prefix,
+        "interactive_expires": _expiry(session.interactive_expires),
+        "market_expires": _expiry(session.market_expires),
+        "login_ms": session.login_ms,
+        "exit_code": int(result.exit_code),
+    }
+    if io.json:
+        _emit_json(io, result, data)
+        return
+    from rich.table import Table
+
+    table = Table(title="login", show_header=False)
+    table.add_row("account type", data["account_type"])
+    table.add_row("user id", str(data["user"] or "-"))
+    table.add_row("market-data prefix", str(data["market_data_prefix"] or "-"))
+    table.add_row("interactive token expires", data["interactive_expires"])
+    table.add_row("market token expires", data["market_expires"])
+    for flow, ms in session.login_ms.items():
+        table.add_row(f"{flow} took", f"{ms:.1f} ms")
+    io.out.print(table)
+    io.note(f"evidence: {result.folder.path}")
+
+
+def _emit_json(io: Io, result: PassResult, extra: dict[str, Any]) -> None:
+    text = json.dumps(extra, indent=2, sort_keys=True, default=str)
+    # The leak guard sees stdout too: the same check as for any artifact.
+    result.folder.guard(text, "stdout")
+    sys.stdout.write(text + "\n")
+
+
+# -- fetch -----------------------------------------------------------------------------------
+@app.command()
+def fetch(
+    flow: Annotated[Book, typer.Argument(help="Which book to fetch.")],
+    iterations: Annotated[
+        int, typer.Option("--iterations", "-n", min=1, max=10_000, help="Samples to take.")
+    ] = 1,
+    day_or_net: Annotated[
+        DayOrNet, typer.Option("--day-or-net", help="Positions view (positions only).")
+    ] = DayOrNet.NetWise,
+    sim: Sim = False,
+    sim_profile: SimProfile = Profile.investor,
+    evidence_dir: EvidenceDir = None,
+    json_out: JsonOut = False,
+    no_color: NoColor = False,
+    verbose: Verbose = False,
+) -> None:
+    """Fetch one book (timed, redacted) into a run folder of its own and show it."""
+    from jainam_validate.validation import PassOptions, execute
+
+    io = _io(json_out, no_color, verbose)
+    with (
+        _boundary(io),
+        _broker(io, sim=sim, sim_profile=sim_profile, evidence_dir=evidence_dir) as ctx,
+    ):
+        options = PassOptions(
+            command=f"fetch {flow.value}",
+            flows=(flow.value,),
+            iterations=iterations,
+            day_or_net=day_or_net.value,
+            reuse_session=not sim,
+            cache_session=not sim,
+        )
+        result = execute(ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store)
+        _show_fetch(io, result, flow.value)
+        raise typer.Exit(int(result.exit_code))
+
+
+_COLUMNS = {
+    "positions": ("symbol", "segment", "instrument_id", "product", "quantity", "net_amount", "mtm"),
+    "holdings": ("isin", "symbol", "nse_instrument_id", "quantity", "buy_avg_price"),
+    "tradebook": ("order", "symbol", "side", "quantity", "price", "status", "traded_at"),
+}
+
+
+def _show_fetch(io: Io, result: PassResult, flow: str) -> None:
+    summary = result.manifest.flows.get(flow)
+    sample = result.samples.get(flow)
+    rows = sample.rows if sample else []
+    if io.json:
+        _emit_json(
+            io,
+            result,
+            {
+                "run_id": result.manifest.run_id,
+                "run_dir": str(result.folder.path),
+                "flow": flow,
+                "exit_code": int(result.exit_code),
+                "summary": summary.model_dump() if summary else None,
+                "rows": rows,
+            },
+        )
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{flow}: {len(rows)} rows (last usable sample)")
+    columns = _COLUMNS[flow]
+    for column in columns:
+        table.add_column(column)
+    for row in rows[:50]:
+        table.add_row(*("-" if row.get(c) is None else str(row.get(c)) for c in columns))
+    if len(rows) > 50:
+        table.caption = f"first 50 of {len(rows)} rows; all in samples/{flow}.json"
+    io.out.print(table)
+    timing = Table(title="timing (ms)")
+    for column in ("flow", "samples", "ok", "p50", "p95", "max", "outcomes"):
+        timing.add_column(column)
+    for name, s in result.manifest.flows.items():
+        timing.add_row(
+            name, str(s.samples), str(s.ok),
+            *("-" if v is None else f"{v:.1f}" for v in (s.p50_ms, s.p95_ms, s.max_ms)),
+            ", ".join(f"{k}={v}" for k, v in s.outcomes.items()),
+        )  # fmt: skip
+    io.out.print(timing)
+    for name, check in result.manifest.checks.items():
+        if check.status == "fail":
+            io.note(f"FAIL {name}: {check.detail}")
+    io.note(f"evidence: {result.folder.path}")
+
+
+# -- store-creds ---------------------------------------------------------------------------
+@app.command("store-creds")
+def store_creds(
+    from_env: Annotated[
+        bool, typer.Option("--from-env", help="Copy the four secrets from the environment/.env.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Show which source supplies each credential.")
+    ] = False,
+    delete: Annotated[bool, typer.Option("--delete", help="Remove them from the keyring.")] = False,
+    json_out: JsonOut = False,
+    no_color: NoColor = False,
+    verbose: Verbose = False,
+) -> None:
+    """Keep the four XTS secrets in the OS keyring (never as command-line arguments)."""
+    from jainam_validate import errors
+    from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore, fingerprint
+    from jainam_validate.settings import Layers, read_dotenv
+
+    io = _io(json_out, no_color, verbose)
+    with _boundary(io):
+        if sum((from_env, check, delete)) > 1:
+            raise errors.UsageError("use only one of --from-env, --check and --delete")
+        dotenv_path = Path.cwd() / ".env"
+        dotenv = read_dotenv(dotenv_path) if dotenv_path.exists() else {}
+        store = KeyringStore()
+        layers = Layers(dict(os.environ), dotenv, store)
+        if check:
+            report = {}
+            for name in CREDENTIAL_NAMES:
+                found = layers.lookup(name)
+                report[name] = (
+                    {
+                        "source": found.source,
+                        "fingerprint": fingerprint(found.value.get_secret_value()),
+                    }
+                    if found
+                    else {"source": None, "fingerprint": None}
+                )
+            _keyring_note(io, store)
+            if io.json:
+                sys.stdout.write(json.dumps(report, indent=2, sort_keys=True) + "\n")
+            else:
+                for name, item in report.items():
+                    where = item["source"] or "not set"
+                    io.out.print(f"{name:32} {where:8} {item['fingerprint'] or ''}".rstrip())
+            missing = [n for n, item in report.items() if item["source"] is None]
+            raise typer.Exit(2 if missing else 0)
+        if store.unavailable_reason:
+            raise errors.ConfigError(
+                f"keyring unavailable ({store.unavailable_reason}): keep the secrets in .env "
+                "(chmod 600, single-quoted) or the environment instead"
+            )
+        if delete:
+            removed = [n for n in CREDENTIAL_NAMES if store.delete(n)]
+            io.note(
+                f"removed {len(removed)} of {len(CREDENTIAL_NAMES)} credentials from the keyring"
+            )
+            return
+        values: dict[str, str] = {}
+        for name in CREDENTIAL_NAMES:
+            if from_env:
+                found = layers.lookup(name, use_keyring=False)
+                if found is None:
+                    raise errors.MissingCredential.for_variable(name)
+                values[name] = found.value.get_secret_value()
+            else:
+                if not sys.stdin.isatty():
+                    raise errors.UsageError(
+                        "no terminal to prompt on: use --from-env to copy the secrets from the "
+                        "environment or .env"
+                    )
+                values[name] = typer.prompt(name, hide_input=True)
+        for name, value in values.items():
+            try:
+                store.set(name, value)
+            except RuntimeError as exc:
+                raise errors.ConfigError(str(exc)) from None
+            io.note(f"stored {name} ({fingerprint(value)})")
+
+
+# -- simulate --------------------------------------------------------------------------------
+@app.command()
+def simulate(
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="0 picks a free port.")
+    ] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Loopback address to bind.")] = "127.0.0.1",
+    profile: Annotated[Profile, typer.Option("--profile")] = Profile.investor,
+    fault: Annotated[
+        list[str] | None, typer.Option("--fault", help="FLOW=KIND, repeatable.")
+    ] = None,
+    delay: Annotated[
+        list[str] | None, typer.Option("--delay", help="FLOW=MS server delay, repeatable.")
+    ] = None,
+    empty: Annotated[
+        list[Book] | None, typer.Option("--empty", help="Serve this book as 'Data Not Available'.")
+    ] = None,
+    md_prefix: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--md-prefix", help="Market-data prefix(es) served (default /apibinarymarketdata)."
+        ),
+    ] = None,
+    no_color: NoColor = False,
+    verbose: Verbose = False,
+) -> None:
+    """Serve an XTS-compatible API on loopback for demos, tests and rehearsals.
+
+    It accepts the credentials configured in env/.env/keyring when all four are set,
+    otherwise the built-in demo ones.
+    """
+    from jainam_validate import errors
+
+    io = _io(False, no_color, verbose)
+    with _boundary(io):
+        from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+        from jainam_validate.settings import Layers, read_dotenv
+        from jainam_validate.simulator import (
+            DEMO_CREDENTIALS,
+            SimConfig,
+            SimCredentials,
+            Simulator,
+            parse_flow_value,
+        )
+
+        try:
+            faults = dict(parse_flow_value(text, kind="fault") for text in fault or [])
+            delays = {
+                k: int(v) for k, v in (parse_flow_value(t, kind="delay") for t in delay or [])
+            }
+        except ValueError as exc:
+            raise errors.UsageError(str(exc)) from None
+        dotenv_path = Path.cwd() / ".env"
+        dotenv = read_dotenv(dotenv_path) if dotenv_path.exists() else {}
+        layers = Layers(dict(os.environ), dotenv, KeyringStore())
+        found = [layers.lookup(name) for name in CREDENTIAL_NAMES]
+        if all(found):
+            credentials = SimCredentials(*(f.value.get_secret_value() for f in found if f))
+            which = "the configured credentials"
+        else:
+            credentials = DEMO_CREDENTIALS
+            which = "the demo credentials"
+        config = SimConfig(
+            profile=profile.value,
+            credentials=credentials,
+            md_prefixes=tuple(md_prefix) if md_prefix else SimConfig().md_prefixes,
+            empty_flows=frozenset(b.value for b in empty or []),
+            delays_ms=delays,
+            faults=faults,
+        )
+        try:
+            simulator = Simulator(config, host=host, port=port)
+        except ValueError as exc:
+            raise errors.UsageError(str(exc)) from None
+        except OSError as exc:
+            raise errors.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        io.note(
+            f"XTS simulator ({profile.value}) on {simulator.base_url}, accepting {which}; "
+            f"point the harness at it with JAINAM_BASE_URL={simulator.base_url}; Ctrl-C stops it"
+        )
+        try:
+            simulator.serve_forever()
+        except KeyboardInterrupt:
+            simulator.stop()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,141 @@
+"""The OS keyring, as one optional source of credentials and the session-token cache.
+
+Keyring failures are never fatal: on a headless machine or a CI runner there is usually no
+backend (``NoKeyringError`` or the ``fail`` backend), and every command must still work from
+the environment and ``.env``. :class:`KeyringStore` turns every backend error into
+"unavailable" once, with a one-line reason the CLI prints a single time. Values are never
+logged; :func:`fingerprint` is what a user sees instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SERVICE = "jainam-validate"
+
+#: The four secrets ``store-creds`` manages, by their environment names.
+CREDENTIAL_NAMES: tuple[str, ...] = (
+    "JAINAM_INTERACTIVE_API_KEY",
+    "JAINAM_INTERACTIVE_API_SECRET",
+    "JAINAM_MARKET_API_KEY",
+    "JAINAM_MARKET_API_SECRET",
+)
+
+
+def fingerprint(value: str) -> str:
+    """Length and the first 4 hex of SHA-256: enough to tell two secrets apart, nothing more."""
+    return f"len={len(value)} sha256:{hashlib.sha256(value.encode()).hexdigest()[:4]}"
+
+
+class KeyringStore:
+    """Reads and writes ``jainam-validate`` entries in the OS keyring, failing soft."""
+
+    def __init__(self, backend: Any = None) -> None:
+        self._backend = backend
+        self._unavailable: str | None = None
+        self._checked = False
+
+    def _keyring(self) -> Any | None:
+        if self._checked:
+            return None if self._unavailable else self._backend
+        self._checked = True
+        try:
+            if self._backend is None:
+                import keyring  # imported lazily: backend discovery costs start-up time
+
+                self._backend = keyring.get_keyring()
+            from keyring.backends import fail
+
+            if (
+                isinstance(self._backend, fail.Keyring)
+                or getattr(self._backend, "priority", 1) <= 0
+            ):
+                self._unavailable = "no keyring backend on this machine"
+        except Exception as exc:  # any backend import/discovery failure means "no keyring"
+            self._unavailable = f"keyring error ({type(exc).__name__})"
+        return None if self._unavailable else self._backend
+
+    @property
+    def consulted(self) -> bool:
+        """Whether anything has asked the keyring yet (the CLI's note is about real use)."""
+        return self._checked
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """None when the keyring works; otherwise a short reason (checked on first use)."""
+        self._keyring()
+        return self._unavailable
+
+    def get(self, name: str) -> str | None:
+        backend = self._keyring()
+        if backend is None:
+            return None
+        try:
+            value = backend.get_password(SERVICE, name)
+        except Exception as exc:
+            self._unavailable = f"keyring error ({type(exc).__name__})"
+            return None
+        return value or None
+
+    def set(self, name: str, value: str) -> None:
+        """Store one value; raises RuntimeError (without the value) if the keyring refuses."""
+        backend = self._keyring()
+        if backend is None:
+            raise RuntimeError(self._unavailable or "keyring unavailable")
+        try:
+            backend.set_password(SERVICE, name, value)
+        except Exception as exc:
+            raise RuntimeError(f"keyring refused to store {name} ({type(exc).__name__})") from None
+
+    def delete(self, name: str) -> bool:
+        """Delete one entry; False when there was none or the keyring is unavailable."""
+        backend = self._keyring()
+        if backend is None:
+            return False
+        try:
+            backend.delete_password(SERVICE, name)
+        except Exception:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class CachedSession:
+    """Session tokens kept by ``login`` so later commands reuse them (one md session per key)."""
+
+    host: str
+    interactive_token: str
+    market_token: str | None
+    account_type: str
+    market_data_prefix: str | None
+    interactive_expires: int | None
+    market_expires: int | None
+
+    def __repr__(self) -> str:  # never show tokens, even in a debugger
+        return f"CachedSession(host={self.host!r}, account_type={self.account_type!r})"
+
+
+def _session_entry(host: str) -> str:
+    return f"session:{host}"
+
+
+def save_session(store: KeyringStore, session: CachedSession) -> None:
+    store.set(_session_entry(session.host), json.dumps(asdict(session)))
+
+
+def load_session(store: KeyringStore, host: str) -> CachedSession | None:
+    """The cached session for ``host``, or None (absent, unreadable or keyring unavailable)."""
+    text = store.get(_session_entry(host))
+    if not text:
+        return None
+    try:
+        return CachedSession(**json.loads(text))
+    except (ValueError, TypeError):
+        return None
+
+
+def forget_session(store: KeyringStore, host: str) -> bool:
+    return store.delete(_session_entry(host))

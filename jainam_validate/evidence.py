@@ -1,0 +1,200 @@
+"""The run folder: ``<evidence-dir>/<run-id>/`` and every file in it (CONTRACT "Evidence folder").
+
+Everything is written through :class:`RunFolder`, which runs the leak guard on the exact text
+about to be written and refuses the whole artifact on a hit (``LeakDetected``, exit 7).
+``timings.jsonl`` is appended one checked line at a time and flushed, so an interrupted run
+leaves only whole lines; every other file is written to a temporary name and renamed into place.
+``SHA256SUMS`` is written last and covers every other file. :class:`RunManifest` is ``run.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jainam_validate import __version__, errors
+from jainam_validate.redact import Redactor
+from jainam_validate.stats import FlowSummary
+from jainam_validate.timing import TimingRecord
+
+SCHEMA_VERSION = 1
+TIMINGS = "timings.jsonl"
+MANIFEST = "run.json"
+REPORT = "report.md"
+CHECKSUMS = "SHA256SUMS"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """UTC start time plus a short random suffix, e.g. ``20261127T091502Z-7f3a``."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
+
+
+class CheckResult(BaseModel):
+    """One release check: ``pass``, ``fail`` or ``not_applicable``, with a one-line reason."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    status: str
+    detail: str = ""
+
+
+class RunManifest(BaseModel):
+    """``run.json``: what ran, against what, with which result. No secret, no raw id."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    tool_version: str = __version__
+    command: str
+    started_at: str
+    ended_at: str | None = None
+    interrupted: bool = False
+    target: dict[str, Any] = Field(default_factory=dict)
+    account_type: str | None = None
+    session_origin: str | None = None
+    credential_sources: dict[str, str] = Field(default_factory=dict)
+    thresholds_ms: dict[str, float] = Field(default_factory=dict)
+    warmup: int = 0
+    flows: dict[str, FlowSummary] = Field(default_factory=dict)
+    checks: dict[str, CheckResult] = Field(default_factory=dict)
+    deviations: list[str] = Field(default_factory=list)
+    exit_code: int | None = None
+    error: str | None = None
+
+
+def dumps(data: Any) -> str:
+    """Deterministic JSON for artifacts: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+class RunFolder:
+    """One run's folder. All writes go through the leak guard."""
+
+    def __init__(self, path: Path, run_id: str, redactor: Redactor) -> None:
+        self.path = path
+        self.run_id = run_id
+        self.redactor = redactor
+        self._timings: IO[str] | None = None
+
+    @classmethod
+    def create(cls, evidence_dir: Path, redactor: Redactor) -> RunFolder:
+        """Make a new, empty run folder; raises ConfigError when the directory is unusable."""
+        run_id = new_run_id()
+        path = evidence_dir / run_id
+        try:
+            (path / "samples").mkdir(parents=True, exist_ok=False)
+        except OSError as exc:
+            raise errors.ConfigError(
+                f"cannot create the run folder in {evidence_dir}: {exc.strerror}; "
+                "pass --evidence-dir or set JAINAM_EVIDENCE_DIR to a writable directory"
+            ) from None
+        return cls(path, run_id, redactor)
+
+    def guard(self, text: str, artifact: str) -> None:
+        """Raise LeakDetected if ``text`` holds any known secret or identifier."""
+        for match in self.redactor.matches(text):
+            raise errors.LeakDetected.at(artifact, match.rule, match.start)
+
+    def append_timing(self, record: TimingRecord) -> None:
+        """Append one checked line to ``timings.jsonl`` and flush it."""
+        line = record.model_dump_json() + "\n"
+        self.guard(line, TIMINGS)
+        if self._timings is None:
+            self._timings = open(self.path / TIMINGS, "a", encoding="utf-8")  # noqa: SIM115
+        self._timings.write(line)
+        self._timings.flush()
+
+    def write_text(self, relative: str, text: str) -> Path:
+        """Check, then write atomically (temporary file + rename)."""
+        self.guard(text, relative)
+        target = self.path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+        return target
+
+    def write_json(self, relative: str, data: Any) -> Path:
+        return self.write_text(relative, dumps(data))
+
+    def close(self) -> None:
+        if self._timings is not None:
+            self._timings.close()
+            self._timings = None
+
+    def seal(self) -> Path:
+        """Write ``SHA256SUMS`` over every other file in the folder; call it last."""
+        self.close()
+        return self.write_text(CHECKSUMS, checksums(self.path))
+
+
+def artifact_files(folder: Path) -> list[Path]:
+    """Every artifact in a run folder (not temporaries, not SHA256SUMS), sorted."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.name != CHECKSUMS
+    )
+
+
+def checksums(folder: Path) -> str:
+    lines = []
+    for path in artifact_files(folder):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        lines.append(f"{digest}  {path.relative_to(folder).as_posix()}")
+    return "\n".join(lines) + "\n"
+
+
+def read_timings(folder: Path) -> list[TimingRecord]:
+    """Every whole line of ``timings.jsonl`` (a torn last line from a kill is skipped)."""
+    path = folder / TIMINGS
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            records.append(TimingRecord.model_validate_json(line))
+        except ValueError:
+            continue
+    return records
+
+
+def read_manifest(folder: Path) -> RunManifest:
+    """``run.json`` of a run folder; raises UsageError when it is missing or unreadable."""
+    try:
+        return RunManifest.model_validate_json((folder / MANIFEST).read_text(encoding="utf-8"))
+    except OSError:
+        raise errors.UsageError(f"{folder} has no readable run.json: is it a run folder?") from None
+    except ValueError:
+        raise errors.UsageError(f"{folder}/run.json is not a valid run manifest") from None
+
+
+def newest_run(evidence_dir: Path) -> Path:
+    """The run folder whose ``run.json`` has the latest start time."""
+    best: tuple[str, Path] | None = None
+    for manifest in evidence_dir.glob(f"*/{MANIFEST}"):
+        try:
+            started = json.loads(manifest.read_text(encoding="utf-8")).get("started_at", "")
+        except (OSError, ValueError):
+            continue
+        if best is None or str(started) > best[0]:
+            best = (str(started), manifest.parent)
+    if best is None:
+        raise errors.UsageError(
+            f"no run folder in {evidence_dir}: run `jainam-validate run` first or name RUN_DIR"
+        )
+    return best[1]

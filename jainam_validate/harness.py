@@ -1,0 +1,353 @@
+"""The core of a validation pass: establish sessions, call each flow, time, redact and record.
+
+Nothing here prints, exits or reads the environment. Every HTTP attempt becomes one
+:class:`~jainam_validate.timing.TimingRecord` handed to the ``sink`` (the evidence writer) as
+soon as it is known, redacted. Login problems raise the :mod:`errors` exception that carries
+the CONTRACT exit code *after* their attempt has been recorded; book problems never raise:
+they are recorded with their outcome and the pass goes on.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import SecretStr
+
+from jainam_validate import errors
+from jainam_validate.classify import Verdict, classify
+from jainam_validate.client import (
+    DEALER_POSITIONS,
+    DEALER_TRADEBOOK,
+    HOLDINGS,
+    LOGIN_INTERACTIVE,
+    MARKET_DATA_PREFIXES,
+    POSITIONS,
+    TRADEBOOK,
+    RawExchange,
+    XtsClient,
+)
+from jainam_validate.models import NORMALISERS, BookShapeError, MalformedRow
+from jainam_validate.redact import Redactor
+from jainam_validate.settings import AccountType, Settings
+from jainam_validate.timing import Outcome, TimingRecord
+
+BOOKS: tuple[str, ...] = ("positions", "holdings", "tradebook")
+Sink = Callable[[TimingRecord], None]
+Origin = Literal["login", "env", "cache"]
+
+
+@dataclass
+class Session:
+    """Session tokens for one pass. ``repr`` never shows a token."""
+
+    interactive_token: SecretStr
+    market_token: SecretStr | None
+    account_type: AccountType
+    origin: Origin
+    user: str | None = None  # pseudonym
+    interactive_expires: int | None = None
+    market_expires: int | None = None
+    market_data_prefix: str | None = None
+    login_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class FlowResult:
+    """One sample of one flow, already redacted and normalised."""
+
+    flow: str
+    sample: int
+    outcome: Outcome
+    record: TimingRecord
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    malformed: list[MalformedRow] = field(default_factory=list)
+    code: str | None = None
+
+
+def jwt_expiry(token: str) -> int | None:
+    """The ``exp`` claim of a JWT-shaped token (no signature check), or None."""
+    try:
+        payload = token.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        exp = data.get("exp")
+        return int(exp) if isinstance(exp, int | float) else None
+    except (IndexError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def book_request(
+    flow: str, account: AccountType, client_id: str, day_or_net: str
+) -> tuple[str, dict[str, str]]:
+    """Route and query for a book, by account type.
+
+    quirk: a dealer/pro login (``isInvestorClient: false``) must use the dealer routes with a
+    ``clientID`` (``*****`` addresses the pro account itself); on the regular routes it gets
+    "Data Not Available". Holdings has no dealer route: the regular one with ``clientID``
+    (without it the server answers an HTML 500).
+    """
+    if account is AccountType.DEALER:
+        return {
+            "positions": (DEALER_POSITIONS, {"dayOrNet": day_or_net, "clientID": client_id}),
+            "holdings": (HOLDINGS, {"clientID": client_id}),
+            "tradebook": (DEALER_TRADEBOOK, {"clientID": client_id}),
+        }[flow]
+    return {
+        "positions": (POSITIONS, {"dayOrNet": day_or_net}),
+        "holdings": (HOLDINGS, {}),
+        "tradebook": (TRADEBOOK, {}),
+    }[flow]
+
+
+class Harness:
+    """Runs flows against one broker root and hands every attempt's record to ``sink``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: XtsClient,
+        redactor: Redactor,
+        sink: Sink,
+        run_id: str,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.redactor = redactor
+        self.sink = sink
+        self.run_id = run_id
+        client_id = settings.client_id.get_secret_value()
+        redactor.add_identifier(client_id, "client")
+        for sourced in settings.credentials.values():
+            redactor.add_secret(sourced.value.get_secret_value(), "secret:credential")
+        for token in (settings.interactive_session_token, settings.market_session_token):
+            if token is not None:
+                redactor.add_secret(token.get_secret_value(), "secret:token")
+
+    # -- recording --------------------------------------------------------------------------
+    def _record(
+        self,
+        raw: RawExchange,
+        verdict: Verdict,
+        *,
+        sample: int,
+        attempt: int,
+        sample_started: float,
+        transform_ms: float | None,
+        outcome: Outcome | None = None,
+        error: str | None = None,
+    ) -> TimingRecord:
+        if verdict.envelope is not None:
+            self.redactor.learn(verdict.envelope)  # tokens and ids in the answer are now known
+        text = error if error is not None else verdict.error
+        now = time.perf_counter()
+        record = TimingRecord(
+            run_id=self.run_id,
+            flow=raw.flow,
+            sample=sample,
+            attempt=attempt,
+            method=raw.method,
+            route=raw.route,
+            query_keys=raw.query_keys,
+            status=raw.status,
+            outcome=outcome or verdict.outcome,
+            requested_at=raw.requested_at,
+            responded_at=raw.responded_at,
+            api_ms=raw.api_ms,
+            transform_ms=transform_ms,
+            total_ms=round((now - raw.started) * 1000.0, 3),
+            sample_ms=round((now - sample_started) * 1000.0, 3),
+            phases=raw.phases,
+            conn_reused=raw.conn_reused,
+            bytes=len(raw.body) if raw.status is not None else None,
+            content_type=raw.content_type,
+            code=self.redactor.scrub(verdict.code) if verdict.code else None,
+            error=self.redactor.scrub(text) if text else None,
+        )
+        self.sink(record)
+        return record
+
+    # -- sessions ---------------------------------------------------------------------------
+    def login_interactive(self) -> Session:
+        """POST /interactive/user/session; raises AuthError/UnreachableError/NotAnXtsApi."""
+        s = self.settings
+        body = {
+            "appKey": s.secret("JAINAM_INTERACTIVE_API_KEY"),
+            "secretKey": s.secret("JAINAM_INTERACTIVE_API_SECRET"),
+            "source": s.source,
+        }
+        started = time.perf_counter()
+        raw = self.client.exchange("login_interactive", "POST", LOGIN_INTERACTIVE, json_body=body)
+        verdict = classify(raw)
+        record = self._record(
+            raw, verdict, sample=1, attempt=1, sample_started=started, transform_ms=None
+        )
+        result = self._login_result(raw, verdict, "interactive", LOGIN_INTERACTIVE)
+        token = str(result["token"])
+        investor = result.get("isInvestorClient")
+        if s.account_type is not None:
+            account = s.account_type
+        elif isinstance(investor, bool):
+            account = AccountType.INVESTOR if investor else AccountType.DEALER
+        else:
+            raise errors.BrokerError(
+                "interactive login answered without isInvestorClient: set JAINAM_ACCOUNT_TYPE "
+                "to investor or dealer"
+            )
+        user = result.get("userID")
+        return Session(
+            interactive_token=SecretStr(token),
+            market_token=None,
+            account_type=account,
+            origin="login",
+            user=self.redactor.add_identifier(user, "user") if user else None,
+            interactive_expires=jwt_expiry(token),
+            login_ms={"login_interactive": record.total_ms},
+        )
+
+    def login_market(self, session: Session) -> Session:
+        """POST {prefix}/auth/login, falling back to the other prefix once (CONTRACT)."""
+        s = self.settings
+        body = {
+            "appKey": s.secret("JAINAM_MARKET_API_KEY"),
+            "secretKey": s.secret("JAINAM_MARKET_API_SECRET"),
+            "source": s.source,
+        }
+        prefixes = [s.market_data_prefix] + [
+            p for p in MARKET_DATA_PREFIXES if p != s.market_data_prefix
+        ]
+        started = time.perf_counter()
+        for attempt, prefix in enumerate(prefixes[:2], start=1):
+            route = f"{prefix}/auth/login"
+            raw = self.client.exchange("login_market", "POST", route, json_body=body)
+            verdict = classify(raw)
+            record = self._record(
+                raw, verdict, sample=1, attempt=attempt, sample_started=started, transform_ms=None
+            )
+            # quirk: on smpb the standard prefix answers 404 and some hosts answer 400 "only
+            # enabled for ctcl"; the other prefix is tried once and the one that answered kept.
+            wrong_prefix = raw.status == 404 or (
+                raw.status == 400 and b"only enabled for ctcl" in raw.body.lower()
+            )
+            if wrong_prefix and attempt == 1:
+                continue
+            result = self._login_result(raw, verdict, "market-data", route)
+            token = str(result["token"])
+            session.market_token = SecretStr(token)
+            session.market_expires = jwt_expiry(token)
+            session.market_data_prefix = prefix
+            session.login_ms["login_market"] = record.sample_ms
+            return session
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _login_result(
+        self, raw: RawExchange, verdict: Verdict, which: str, route: str
+    ) -> Mapping[str, Any]:
+        host = self.settings.host
+        if verdict.outcome in (Outcome.TIMEOUT, Outcome.NETWORK_ERROR):
+            raise errors.UnreachableError(
+                f"{which} login: no answer from {host} ({raw.error_class}); check "
+                "JAINAM_BASE_URL, the network/VPN and that the host is up"
+            )
+        if verdict.envelope is None:
+            # quirk: nginx answers plain HTTP on the TLS port with an HTML 400.
+            if b"plain http request was sent to https port" in raw.body.lower():
+                raise errors.UnreachableError(
+                    f"{which} login: {host} expects HTTPS; use https:// in JAINAM_BASE_URL"
+                )
+            if raw.status is not None and (raw.status == 404 or raw.status < 500):
+                raise errors.NotAnXtsApi(
+                    f"{which} login: POST {route} on {host} answered HTTP {raw.status} "
+                    f"{raw.content_type or 'without content type'}, not XTS JSON; check "
+                    "JAINAM_BASE_URL (the broker root, e.g. https://smpb.jainam.in:4143)"
+                )
+            raise errors.BrokerError(
+                f"{which} login: {self.redactor.scrub(verdict.error or 'no usable answer')}"
+            )
+        if verdict.outcome is Outcome.OK:
+            result = verdict.envelope.get("result")
+            if isinstance(result, Mapping) and result.get("token"):
+                self.redactor.add_secret(str(result["token"]), "secret:token")
+                return result
+            raise errors.BrokerError(f"{which} login answered success without a token")
+        described = self.redactor.scrub(verdict.error or "")
+        if raw.status is not None and raw.status < 500:
+            hint = (
+                "JAINAM_INTERACTIVE_API_KEY/SECRET"
+                if which == "interactive"
+                else ("JAINAM_MARKET_API_KEY/SECRET")
+            )
+            raise errors.AuthError(
+                f"{which} login rejected ({described}); check {hint} "
+                "(single-quote secrets in .env; `store-creds --check` shows what is used)"
+            )
+        raise errors.BrokerError(f"{which} login failed: {described}")
+
+    def reuse(
+        self, interactive: str, market: str | None, account: AccountType, origin: Origin
+    ) -> Session:
+        """A session from tokens kept elsewhere (env or the keyring cache); nothing is sent."""
+        self.redactor.add_secret(interactive, "secret:token")
+        if market:
+            self.redactor.add_secret(market, "secret:token")
+        return Session(
+            interactive_token=SecretStr(interactive),
+            market_token=SecretStr(market) if market else None,
+            account_type=account,
+            origin=origin,
+            interactive_expires=jwt_expiry(interactive),
+            market_expires=jwt_expiry(market) if market else None,
+        )
+
+    # -- books ------------------------------------------------------------------------------
+    def fetch(
+        self, flow: str, session: Session, *, sample: int = 1, day_or_net: str = "NetWise"
+    ) -> FlowResult:
+        """One sample of a book: request, classify, redact, normalise, record. Never raises
+        for broker answers."""
+        route, params = book_request(
+            flow, session.account_type, self.settings.client_id.get_secret_value(), day_or_net
+        )
+        started = time.perf_counter()
+        raw = self.client.exchange(
+            flow, "GET", route, token=session.interactive_token.get_secret_value(), params=params
+        )
+        verdict = classify(raw)
+        t0 = time.perf_counter()
+        rows: list[dict[str, Any]] = []
+        malformed: list[MalformedRow] = []
+        outcome = verdict.outcome
+        error: str | None = None
+        if outcome is Outcome.OK and verdict.envelope is not None:
+            safe = self.redactor.redact(verdict.envelope)
+            try:
+                models, malformed = NORMALISERS[flow](safe.get("result"))
+                rows = [m.model_dump(mode="json") for m in models]
+                if not rows and not malformed:
+                    outcome = Outcome.EMPTY
+            except BookShapeError as exc:
+                outcome = Outcome.BAD_RESPONSE
+                error = f"HTTP {raw.status}: unexpected shape: {exc}"
+        transform_ms = round((time.perf_counter() - t0) * 1000.0, 3)
+        record = self._record(
+            raw,
+            verdict,
+            sample=sample,
+            attempt=1,
+            sample_started=started,
+            transform_ms=transform_ms if raw.status is not None else None,
+            outcome=outcome,
+            error=error,
+        )
+        return FlowResult(
+            flow=flow,
+            sample=sample,
+            outcome=outcome,
+            record=record,
+            rows=rows,
+            malformed=malformed,
+            code=record.code,
+        )

@@ -1,0 +1,250 @@
+"""Configuration: where every ``JAINAM_*`` value comes from, resolved once into :class:`Settings`.
+
+Precedence, written down once (CONTRACT "Configuration"):
+
+1. the process environment;
+2. ``.env`` in the working directory, read with python-dotenv with interpolation **off**, so
+   ``$name`` and ``${name}`` reach the broker byte for byte (single-quote secrets: an unquoted
+   `` #`` starts a comment);
+3. the OS keyring (service ``jainam-validate``), for the four API secrets only.
+
+A variable set to the empty string counts as unset. Secrets are ``SecretStr`` and are unwrapped
+only where a login body is built. This module also owns the per-installation pseudonym key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from jainam_validate import errors
+from jainam_validate.client import MARKET_DATA_PREFIXES
+from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+
+Source = Literal["env", ".env", "keyring", "sim"]
+
+#: Every variable the harness reads, with what .env.example and the README say of it.
+VARIABLES: dict[str, str] = {
+    "JAINAM_BASE_URL": "broker root, e.g. https://smpb.jainam.in:4143 (no path)",
+    "JAINAM_MARKET_DATA_PREFIX": "market-data prefix, default /apibinarymarketdata",
+    "JAINAM_INTERACTIVE_API_KEY": "interactive app key",
+    "JAINAM_INTERACTIVE_API_SECRET": "interactive app secret",
+    "JAINAM_MARKET_API_KEY": "market-data app key",
+    "JAINAM_MARKET_API_SECRET": "market-data app secret",
+    "JAINAM_CLIENT_ID": "client code for dealer logins, default ***** (the pro account)",
+    "JAINAM_SOURCE": "login source, default WEBAPI",
+    "JAINAM_INTERACTIVE_SESSION_TOKEN": "reuse this interactive session token",
+    "JAINAM_MARKET_SESSION_TOKEN": "reuse this market-data session token",
+    "JAINAM_ACCOUNT_TYPE": "auto (default), investor or dealer",
+    "JAINAM_EVIDENCE_DIR": "where run folders go, default ./evidence",
+}
+
+
+class AccountType(StrEnum):
+    INVESTOR = "investor"
+    DEALER = "dealer"
+
+
+class Sourced(BaseModel):
+    """A configured value and where it came from (shown by ``store-creds --check``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: SecretStr
+    source: Source
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Read ``.env`` without interpolation. Raises ConfigError naming the bad line."""
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise errors.ConfigError(
+            f"cannot read {path.name}: {exc.strerror}; fix its permissions or remove it"
+        ) from None
+    except UnicodeDecodeError:
+        raise errors.ConfigError(f"{path.name} is not UTF-8 text; save it as UTF-8") from None
+    import io
+
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise errors.ConfigError(
+                f"{path.name} line {binding.original.line} cannot be parsed: write KEY='value' "
+                "(single quotes keep $, # and spaces as they are)"
+            )
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    return {k: v for k, v in values.items() if v}
+
+
+class Layers:
+    """The three sources, consulted in precedence order; keyring lazily and only for secrets.
+
+    ``--sim`` passes no keyring and the simulator's demo credentials as ``sim`` values.
+    """
+
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        dotenv: Mapping[str, str],
+        keyring: KeyringStore | None,
+        sim: Mapping[str, str] | None = None,
+    ) -> None:
+        self.environ = environ
+        self.dotenv = dotenv
+        self.keyring = keyring
+        self.sim = sim or {}
+
+    def lookup(self, name: str, *, use_keyring: bool = True) -> Sourced | None:
+        if self.environ.get(name):
+            return Sourced(value=SecretStr(self.environ[name]), source="env")
+        if self.dotenv.get(name):
+            return Sourced(value=SecretStr(self.dotenv[name]), source=".env")
+        if use_keyring and self.keyring is not None and name in CREDENTIAL_NAMES:
+            value = self.keyring.get(name)
+            if value:
+                return Sourced(value=SecretStr(value), source="keyring")
+        if self.sim.get(name):
+            return Sourced(value=SecretStr(self.sim[name]), source="sim")
+        return None
+
+    def plain(self, name: str, default: str) -> str:
+        found = self.lookup(name, use_keyring=False)
+        return found.value.get_secret_value().strip() if found else default
+
+
+class Settings(BaseModel):
+    """Everything a command needs to reach the broker, resolved and validated."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str | None
+    market_data_prefix: str
+    credentials: dict[str, Sourced]
+    client_id: SecretStr
+    source: str
+    interactive_session_token: SecretStr | None
+    market_session_token: SecretStr | None
+    account_type: AccountType | None  # None = auto: the login's isInvestorClient decides
+    evidence_dir: Path
+
+    @classmethod
+    def resolve(cls, layers: Layers, *, evidence_dir: Path | None = None) -> Settings:
+        """Build settings from the layers; raises ConfigError on a value that cannot work."""
+        base_url = layers.plain("JAINAM_BASE_URL", "") or None
+        if base_url is not None:
+            base_url = validate_base_url(base_url)
+        prefix = layers.plain("JAINAM_MARKET_DATA_PREFIX", MARKET_DATA_PREFIXES[0])
+        if not prefix.startswith("/") or prefix.endswith("/"):
+            raise errors.ConfigError(
+                "JAINAM_MARKET_DATA_PREFIX must start with / and not end with one, "
+                "e.g. /apibinarymarketdata"
+            )
+        account = layers.plain("JAINAM_ACCOUNT_TYPE", "auto").lower()
+        if account not in ("auto", "investor", "dealer"):
+            raise errors.ConfigError("JAINAM_ACCOUNT_TYPE must be auto, investor or dealer")
+        tokens = {
+            name: layers.lookup(name, use_keyring=False)
+            for name in ("JAINAM_INTERACTIVE_SESSION_TOKEN", "JAINAM_MARKET_SESSION_TOKEN")
+        }
+        client = layers.lookup("JAINAM_CLIENT_ID", use_keyring=False)
+        return cls(
+            base_url=base_url,
+            market_data_prefix=prefix,
+            credentials={},
+            # A dealer's own (pro) account is addressed with the literal *****.
+            client_id=client.value if client else SecretStr("*****"),
+            source=layers.plain("JAINAM_SOURCE", "WEBAPI"),
+            interactive_session_token=(
+                tokens["JAINAM_INTERACTIVE_SESSION_TOKEN"].value
+                if tokens["JAINAM_INTERACTIVE_SESSION_TOKEN"]
+                else None
+            ),
+            market_session_token=(
+                tokens["JAINAM_MARKET_SESSION_TOKEN"].value
+                if tokens["JAINAM_MARKET_SESSION_TOKEN"]
+                else None
+            ),
+            account_type=None if account == "auto" else AccountType(account),
+            evidence_dir=evidence_dir
+            or Path(layers.plain("JAINAM_EVIDENCE_DIR", "evidence")).expanduser(),
+        )
+
+    def with_credentials(self, layers: Layers) -> Settings:
+        """With the four API secrets looked up; raises MissingCredential for the first gap."""
+        found: dict[str, Sourced] = {}
+        for name in CREDENTIAL_NAMES:
+            value = layers.lookup(name)
+            if value is None:
+                raise errors.MissingCredential.for_variable(name)
+            found[name] = value
+        return self.model_copy(update={"credentials": found})
+
+    def secret(self, name: str) -> str:
+        """Unwrap one credential; only login-body builders call this."""
+        return self.credentials[name].value.get_secret_value()
+
+    @property
+    def host(self) -> str:
+        """The broker host (and port) only: safe to write into evidence."""
+        return urlsplit(self.base_url).netloc if self.base_url else "-"
+
+
+def validate_base_url(url: str) -> str:
+    """Accept ``http(s)://host[:port]``; raise ConfigError with a hint otherwise."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise errors.ConfigError(
+            "JAINAM_BASE_URL must look like https://smpb.jainam.in:4143 (scheme and host)"
+        )
+    if parts.username or parts.password:
+        raise errors.ConfigError("JAINAM_BASE_URL must not carry a user or password")
+    if parts.query or parts.fragment:
+        raise errors.ConfigError("JAINAM_BASE_URL must not carry a query string")
+    path = parts.path.rstrip("/")
+    if path.endswith(("/interactive", *MARKET_DATA_PREFIXES)):
+        raise errors.ConfigError(
+            f"JAINAM_BASE_URL is the broker root: drop {path!r} (routes are added by the harness)"
+        )
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def config_dir(environ: Mapping[str, str]) -> Path:
+    """``$XDG_CONFIG_HOME/jainam-validate`` (``~/.config/jainam-validate`` by default)."""
+    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "jainam-validate"
+
+
+def pseudonym_key(environ: Mapping[str, str]) -> tuple[bytes, str | None]:
+    """The per-installation HMAC key for pseudonyms, created on first use (mode 0600).
+
+    Returns the key and a warning when it could not be kept (pseudonyms then change per run).
+    """
+    path = config_dir(environ) / "pseudonym.key"
+    try:
+        return bytes.fromhex(path.read_text().strip()), None
+    except (OSError, ValueError):
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key.hex())
+    except FileExistsError:
+        return pseudonym_key(environ)
+    except OSError:
+        return (
+            key,
+            f"cannot keep the pseudonym key in {path.parent}: pseudonyms will differ per run",
+        )
+    return key, None

@@ -1,0 +1,288 @@
+"""A validation pass from start to evidence: the one function ``fetch``, ``login`` and ``run`` call.
+
+:func:`execute` plans the session (reuse tokens from the environment or the keyring cache, or
+log in), opens a run folder, drives the :class:`~jainam_validate.harness.Harness` through the
+requested flows, and finishes the folder (samples, ``run.json``, ``report.md``, ``SHA256SUMS``)
+whatever happened: a login failure, a leak-guard stop or an interrupt still leave a folder that
+says so. Exceptions that carry an exit code are re-raised after the folder is finished.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from jainam_validate import errors, report
+from jainam_validate.client import Timeouts, XtsClient
+from jainam_validate.credentials import CachedSession, KeyringStore, load_session, save_session
+from jainam_validate.errors import ExitCode
+from jainam_validate.evidence import CheckResult, RunFolder, RunManifest
+from jainam_validate.harness import BOOKS, FlowResult, Harness, Session
+from jainam_validate.redact import Redactor
+from jainam_validate.settings import AccountType, Layers, Settings
+from jainam_validate.stats import summarise
+from jainam_validate.timing import Outcome, TimingRecord, now_iso
+
+Event = Callable[[str], None]
+#: Tokens this close to expiry are not reused from the cache.
+EXPIRY_MARGIN_S = 120
+
+
+@dataclass(frozen=True)
+class PassOptions:
+    """What one command asks of a pass."""
+
+    command: str
+    flows: tuple[str, ...] = BOOKS
+    iterations: int = 1
+    warmup: int = 0
+    day_or_net: str = "NetWise"
+    market_session: bool = False
+    reuse_session: bool = True  # env tokens, then the keyring cache, before logging in
+    cache_session: bool = True  # keep tokens from a fresh login in the keyring
+    thresholds_ms: dict[str, float] = field(default_factory=dict)
+    timeouts: Timeouts = Timeouts()
+
+
+@dataclass
+class PassResult:
+    """What a pass produced: the finished folder, its manifest and the last sample per flow."""
+
+    folder: RunFolder
+    manifest: RunManifest
+    exit_code: ExitCode
+    session: Session | None
+    samples: dict[str, FlowResult]
+    records: list[TimingRecord]
+
+
+def _session_plan(
+    settings: Settings, layers: Layers, options: PassOptions, store: KeyringStore | None
+) -> tuple[Settings, CachedSession | None, str]:
+    """Decide how to get a session before any folder exists (so config errors leave none)."""
+    if options.reuse_session and settings.interactive_session_token is not None:
+        if settings.account_type is None:
+            raise errors.ConfigError(
+                "JAINAM_INTERACTIVE_SESSION_TOKEN is set: also set JAINAM_ACCOUNT_TYPE to "
+                "investor or dealer (no login result says which routes apply)"
+            )
+        if options.market_session and settings.market_session_token is None:
+            settings = settings.with_credentials(layers)
+        return settings, None, "env"
+    if options.reuse_session and store is not None:
+        cached = load_session(store, settings.host)
+        now = time.time()
+        if (
+            cached is not None
+            and (cached.interactive_expires or 0) > now + EXPIRY_MARGIN_S
+            and (not options.market_session or cached.market_token)
+        ):
+            return settings, cached, "cache"
+    return settings.with_credentials(layers), None, "login"
+
+
+def execute(
+    settings: Settings,
+    layers: Layers,
+    options: PassOptions,
+    *,
+    redactor: Redactor,
+    store: KeyringStore | None,
+    transport: httpx.BaseTransport | None = None,
+    on_event: Event = lambda _message: None,
+) -> PassResult:
+    """Run one pass and finish its folder. Raises JainamError (after writing the folder)."""
+    if settings.base_url is None:
+        raise errors.MissingCredential(
+            "JAINAM_BASE_URL is not set: put the broker root (e.g. https://smpb.jainam.in:4143) "
+            "in the environment or .env, or use --sim"
+        )
+    root = settings.base_url
+    settings, cached, origin = _session_plan(settings, layers, options, store)
+    folder = RunFolder.create(settings.evidence_dir, redactor)
+    records: list[TimingRecord] = []
+
+    def sink(record: TimingRecord) -> None:
+        folder.append_timing(record)
+        records.append(record)
+
+    manifest = RunManifest(
+        run_id=folder.run_id,
+        command=options.command,
+        started_at=now_iso(),
+        target={"host": settings.host, "market_data_prefix": None},
+        credential_sources={k: v.source for k, v in sorted(settings.credentials.items())},
+        thresholds_ms=dict(sorted(options.thresholds_ms.items())),
+        warmup=options.warmup,
+    )
+    samples: dict[str, FlowResult] = {}
+    session: Session | None = None
+    failure: errors.JainamError | None = None
+    interrupted = False
+    client = XtsClient(root, transport=transport, timeouts=options.timeouts)
+    harness = Harness(settings, client, redactor, sink, folder.run_id)
+    try:
+        on_event("session")
+        if origin == "env":
+            assert settings.interactive_session_token is not None
+            assert settings.account_type is not None
+            session = harness.reuse(
+                settings.interactive_session_token.get_secret_value(),
+                settings.market_session_token.get_secret_value()
+                if settings.market_session_token
+                else None,
+                settings.account_type,
+                "env",
+            )
+            if options.market_session and session.market_token is None:
+                harness.login_market(session)
+        elif origin == "cache" and cached is not None:
+            session = harness.reuse(
+                cached.interactive_token,
+                cached.market_token,
+                AccountType(cached.account_type),
+                "cache",
+            )
+            session.market_data_prefix = cached.market_data_prefix
+        else:
+            session = harness.login_interactive()
+            if options.market_session:
+                harness.login_market(session)
+            if options.cache_session and store is not None and store.unavailable_reason is None:
+                _cache(store, settings, session)
+        manifest.account_type = session.account_type.value
+        manifest.session_origin = session.origin
+        manifest.target["market_data_prefix"] = session.market_data_prefix
+        for sample in range(1, options.iterations + 1):
+            for flow in options.flows:
+                on_event(f"{flow} {sample}/{options.iterations}")
+                result = harness.fetch(flow, session, sample=sample, day_or_net=options.day_or_net)
+                if result.outcome.usable:
+                    samples[flow] = result
+                    _write_sample(folder, result, session)
+    except errors.JainamError as exc:
+        failure = exc
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        client.close()
+    exit_code = _finish(folder, manifest, records, options, failure, interrupted)
+    if interrupted:
+        raise KeyboardInterrupt
+    if failure is not None:
+        raise failure
+    return PassResult(folder, manifest, exit_code, session, samples, records)
+
+
+def _cache(store: KeyringStore, settings: Settings, session: Session) -> None:
+    try:
+        save_session(
+            store,
+            CachedSession(
+                host=settings.host,
+                interactive_token=session.interactive_token.get_secret_value(),
+                market_token=session.market_token.get_secret_value()
+                if session.market_token
+                else None,
+                account_type=session.account_type.value,
+                market_data_prefix=session.market_data_prefix,
+                interactive_expires=session.interactive_expires,
+                market_expires=session.market_expires,
+            ),
+        )
+    except RuntimeError:
+        pass  # caching is a convenience; the keyring's refusal is not the run's failure
+
+
+def _write_sample(folder: RunFolder, result: FlowResult, session: Session) -> None:
+    folder.write_json(
+        f"samples/{result.flow}.json",
+        {
+            "flow": result.flow,
+            "run_id": folder.run_id,
+            "sample": result.sample,
+            "outcome": result.outcome.value,
+            "code": result.code,
+            "account_type": session.account_type.value,
+            "row_count": len(result.rows),
+            "rows": result.rows,
+            "malformed_rows": [m.model_dump() for m in result.malformed],
+        },
+    )
+
+
+def flow_checks(manifest: RunManifest, flows: tuple[str, ...]) -> dict[str, CheckResult]:
+    """One check per flow: every sample usable; and its p95 within its threshold, if any."""
+    checks: dict[str, CheckResult] = {}
+    for flow in flows:
+        summary = manifest.flows.get(flow)
+        if summary is None:
+            checks[f"flow:{flow}"] = CheckResult(status="fail", detail="not called")
+            continue
+        if summary.failed:
+            outcomes = ", ".join(f"{k}={v}" for k, v in summary.outcomes.items())
+            checks[f"flow:{flow}"] = CheckResult(
+                status="fail",
+                detail=f"{summary.failed}/{summary.samples} samples failed ({outcomes})",
+            )
+        else:
+            checks[f"flow:{flow}"] = CheckResult(
+                status="pass", detail=f"{summary.ok}/{summary.samples} samples usable"
+            )
+    for flow, limit in manifest.thresholds_ms.items():
+        summary = manifest.flows.get(flow)
+        p95 = summary.p95_ms if summary else None
+        if p95 is None:
+            checks[f"latency:{flow}"] = CheckResult(
+                status="fail", detail=f"no usable sample to compare with {limit:g} ms"
+            )
+        else:
+            status = "pass" if p95 <= limit else "fail"
+            checks[f"latency:{flow}"] = CheckResult(
+                status=status, detail=f"p95 {p95:.1f} ms vs threshold {limit:g} ms"
+            )
+    return checks
+
+
+def _finish(
+    folder: RunFolder,
+    manifest: RunManifest,
+    records: list[TimingRecord],
+    options: PassOptions,
+    failure: errors.JainamError | None,
+    interrupted: bool,
+) -> ExitCode:
+    manifest.ended_at = now_iso()
+    manifest.interrupted = interrupted
+    manifest.flows = summarise(records, warmup=options.warmup)
+    called = tuple(f for f in options.flows if f in manifest.flows)
+    manifest.checks = flow_checks(manifest, called if failure or interrupted else options.flows)
+    codes: list[ExitCode] = []
+    if interrupted:
+        codes.append(ExitCode.INTERRUPTED)
+    if failure is not None:
+        codes.append(failure.exit_code)
+        manifest.error = f"{type(failure).__name__}: {failure}"
+    if any(r.outcome is Outcome.AUTH_ERROR for r in records):
+        codes.append(ExitCode.AUTH)
+    if any(c.status == "fail" for c in manifest.checks.values()):
+        codes.append(ExitCode.CHECKS_FAILED)
+    exit_code = errors.worst_exit(codes)
+    manifest.exit_code = int(exit_code)
+    try:
+        folder.write_json("run.json", manifest.model_dump(mode="json"))
+        folder.write_text("report.md", report.render_folder(folder.path))
+    except errors.LeakDetected as leak:
+        # The guard refused run.json or report.md: say so in a manifest that holds nothing else.
+        manifest.flows, manifest.checks, manifest.deviations = {}, {}, []
+        manifest.error = f"{type(leak).__name__}: {leak}"
+        manifest.exit_code = int(ExitCode.LEAK)
+        folder.write_json("run.json", manifest.model_dump(mode="json"))
+        folder.write_text("report.md", report.render_folder(folder.path))
+        folder.seal()
+        raise
+    folder.seal()
+    return exit_code
