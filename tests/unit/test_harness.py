@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from jainam_validate import errors
+from jainam_validate.client import XtsClient
+from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+from jainam_validate.harness import Harness, book_request
+from jainam_validate.redact import Redactor
+from jainam_validate.settings import AccountType, Layers, Settings
+from jainam_validate.timing import Outcome, TimingRecord
+
+from .xts_fakes import (
+    CLIENT,
+    HOLDINGS,
+    POSITIONS,
+    ROOT,
+    TOKEN_I,
+    TOKEN_M,
+    TRADES,
+    USER,
+    dna,
+    envelope,
+    investor_router,
+    login_ok,
+    md_login_ok,
+)
+
+SECRETS = {n: f"{n.lower()}-Ab$cd${{X}}#9" for n in CREDENTIAL_NAMES}
+
+
+def make(
+    router: respx.Router, env: dict[str, str] | None = None
+) -> tuple[Harness, list[TimingRecord]]:
+    layers = Layers({"JAINAM_BASE_URL": ROOT, **SECRETS, **(env or {})}, {}, KeyringStore(object()))
+    settings = Settings.resolve(layers, evidence_dir=Path("ev")).with_credentials(layers)
+    records: list[TimingRecord] = []
+    client = XtsClient(ROOT, transport=httpx.MockTransport(router.handler))
+    return Harness(settings, client, Redactor(b"k" * 32), records.append, "run-1"), records
+
+
+def all_text(records: list[TimingRecord], *more: object) -> str:
+    return "\n".join(
+        [r.model_dump_json() for r in records] + [json.dumps(m, default=str) for m in more]
+    )
+
+
+def test_investor_login_and_books_use_regular_routes_without_client_id() -> None:
+    router = investor_router()
+    harness, records = make(router)
+    session = harness.login_interactive()
+    assert session.account_type is AccountType.INVESTOR
+    assert session.interactive_expires == 4102444800
+    body = json.loads(router.calls[0].request.content)
+    assert body == {
+        "appKey": SECRETS["JAINAM_INTERACTIVE_API_KEY"],
+        "secretKey": SECRETS["JAINAM_INTERACTIVE_API_SECRET"],
+        "source": "WEBAPI",
+    }
+    results = [harness.fetch(flow, session) for flow in ("positions", "holdings", "tradebook")]
+    assert [r.outcome for r in results] == [Outcome.OK] * 3
+    paths = [c.request.url.path for c in router.calls[1:]]
+    assert paths == [
+        "/interactive/portfolio/positions",
+        "/interactive/portfolio/holdings",
+        "/interactive/orders/trades",
+    ]
+    assert all("clientID" not in str(c.request.url) for c in router.calls)
+    assert all(c.request.headers["Authorization"] == TOKEN_I for c in router.calls[1:])
+    assert (
+        results[1].rows[0]["quantity"] == "1200"
+        and results[1].rows[0]["buy_avg_price"] == "2853.50"
+    )
+    assert results[2].rows[0]["price"] == "2853.50"
+    assert results[2].rows[0]["order"].startswith("order_")
+    text = all_text(records, [r.rows for r in results])
+    for raw in (
+        TOKEN_I,
+        USER,
+        CLIENT,
+        "1100012345",
+        "1300000012345678",
+        "402817",
+        *SECRETS.values(),
+    ):
+        assert raw not in text
+    assert [r.flow for r in records] == ["login_interactive", "positions", "holdings", "tradebook"]
+
+
+def test_dealer_login_uses_dealer_routes_with_the_pro_placeholder() -> None:
+    router = respx.Router(base_url=ROOT, assert_all_mocked=True)
+    router.post("/interactive/user/session").mock(return_value=login_ok(False))
+    router.get("/interactive/portfolio/dealerpositions").mock(
+        return_value=httpx.Response(200, json=POSITIONS)
+    )
+    router.get("/interactive/portfolio/holdings").mock(
+        return_value=httpx.Response(200, json=HOLDINGS)
+    )
+    router.get("/interactive/orders/dealertradebook").mock(
+        return_value=httpx.Response(200, json=TRADES)
+    )
+    harness, records = make(router)
+    session = harness.login_interactive()
+    assert session.account_type is AccountType.DEALER
+    for flow in ("positions", "holdings", "tradebook"):
+        assert harness.fetch(flow, session, day_or_net="DayWise").outcome is Outcome.OK
+    queries = [dict(c.request.url.params) for c in router.calls[1:]]
+    assert queries == [
+        {"dayOrNet": "DayWise", "clientID": "*****"},
+        {"clientID": "*****"},
+        {"clientID": "*****"},
+    ]
+    assert records[1].query_keys == ["clientID", "dayOrNet"]
+
+
+def test_dealer_client_code_is_sent_but_never_recorded() -> None:
+    router = respx.Router(base_url=ROOT)
+    router.get("/interactive/orders/dealertradebook").mock(
+        return_value=httpx.Response(200, json=TRADES)
+    )
+    harness, records = make(router, {"JAINAM_CLIENT_ID": "DC99871"})
+    session = harness.reuse(TOKEN_I, None, AccountType.DEALER, "env")
+    result = harness.fetch("tradebook", session)
+    assert router.calls.last.request.url.params["clientID"] == "DC99871"
+    assert "DC99871" not in all_text(records, result.rows)
+
+
+def test_book_route_table() -> None:
+    assert book_request("holdings", AccountType.DEALER, "X1", "NetWise") == (
+        "/interactive/portfolio/holdings",
+        {"clientID": "X1"},
+    )
+    assert book_request("tradebook", AccountType.INVESTOR, "X1", "NetWise") == (
+        "/interactive/orders/trades",
+        {},
+    )
+
+
+def test_data_not_available_is_an_empty_book_with_an_empty_sample() -> None:
+    router = respx.Router(base_url=ROOT)
+    router.get("/interactive/orders/trades").mock(return_value=dna("e-tradeBook-0005"))
+    harness, records = make(router)
+    result = harness.fetch("tradebook", harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    assert result.outcome is Outcome.EMPTY and result.rows == []
+    assert records[0].status == 400 and records[0].error is None
+
+
+def test_invalid_token_on_a_book_is_recorded_as_auth_error() -> None:
+    router = respx.Router(base_url=ROOT)
+    router.get("/interactive/portfolio/holdings").mock(
+        return_value=httpx.Response(
+            400,
+            json=envelope({}, code="e-session-0007", type_="error", description="Invalid Token"),
+        )
+    )
+    harness, records = make(router)
+    result = harness.fetch("holdings", harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    assert result.outcome is Outcome.AUTH_ERROR
+    assert records[0].code == "e-session-0007"
+
+
+def test_html_500_on_holdings_is_an_http_error_with_a_redacted_snippet() -> None:
+    router = respx.Router(base_url=ROOT)
+    page = f"<html><body>Error rendering view for client {CLIENT}</body></html>".encode()
+    router.get("/interactive/portfolio/holdings").mock(
+        return_value=httpx.Response(500, content=page, headers={"content-type": "text/html"})
+    )
+    harness, records = make(router)
+    harness.redactor.add_identifier(CLIENT, "client")
+    result = harness.fetch("holdings", harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    assert result.outcome is Outcome.HTTP_ERROR
+    error = records[0].error or ""
+    assert "HTTP 500" in error and "text/html" in error and "Error rendering view" in error
+    assert CLIENT not in error
+
+
+def test_unexpected_shape_is_a_bad_response() -> None:
+    router = respx.Router(base_url=ROOT)
+    router.get("/interactive/orders/trades").mock(
+        return_value=httpx.Response(200, json=envelope([{"x": 1}][0]))
+    )
+    harness, records = make(router)
+    result = harness.fetch("tradebook", harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    assert result.outcome is Outcome.BAD_RESPONSE
+    assert "unexpected shape" in (records[0].error or "")
+
+
+def test_market_login_falls_back_to_the_other_prefix_once_on_404() -> None:
+    router = respx.Router(base_url=ROOT)
+    router.post("/apibinarymarketdata/auth/login").mock(
+        return_value=httpx.Response(
+            404, text="<html>404 Not Found</html>", headers={"content-type": "text/html"}
+        )
+    )
+    router.post("/apimarketdata/auth/login").mock(return_value=md_login_ok())
+    harness, records = make(router)
+    session = harness.login_market(harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    assert session.market_data_prefix == "/apimarketdata"
+    assert session.market_token is not None and session.market_token.get_secret_value() == TOKEN_M
+    assert [(r.attempt, r.route, r.status) for r in records] == [
+        (1, "/apibinarymarketdata/auth/login", 404),
+        (2, "/apimarketdata/auth/login", 200),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("response", "error", "fragment"),
+    [
+        (
+            httpx.Response(
+                404, text="<html>nginx 404</html>", headers={"content-type": "text/html"}
+            ),
+            errors.NotAnXtsApi,
+            "not XTS JSON",
+        ),
+        (
+            httpx.Response(200, text="<html>welcome</html>", headers={"content-type": "text/html"}),
+            errors.NotAnXtsApi,
+            "JAINAM_BASE_URL",
+        ),
+        (
+            httpx.Response(
+                400,
+                text="<html>The plain HTTP request was sent to HTTPS port</html>",
+                headers={"content-type": "text/html"},
+            ),
+            errors.UnreachableError,
+            "https://",
+        ),
+        (
+            httpx.Response(
+                400,
+                json=envelope(
+                    {}, code="e-user-0005", type_="error", description="Invalid appKey or secretKey"
+                ),
+            ),
+            errors.AuthError,
+            "JAINAM_INTERACTIVE_API_KEY",
+        ),
+        (
+            httpx.Response(
+                502, text="<html>Bad Gateway</html>", headers={"content-type": "text/html"}
+            ),
+            errors.BrokerError,
+            "interactive login",
+        ),
+    ],
+)
+def test_login_failures_map_to_contract_exit_codes(
+    response: httpx.Response, error: type[errors.JainamError], fragment: str
+) -> None:
+    router = respx.Router(base_url=ROOT)
+    router.post("/interactive/user/session").mock(return_value=response)
+    harness, records = make(router)
+    with pytest.raises(error) as caught:
+        harness.login_interactive()
+    assert fragment in str(caught.value)
+    assert len(records) == 1 and records[0].flow == "login_interactive"
+    for secret in SECRETS.values():
+        assert secret not in str(caught.value) and secret not in records[0].model_dump_json()
+
+
+def test_unreachable_host_is_exit_4() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Name or service not known", request=request)
+
+    layers = Layers({"JAINAM_BASE_URL": ROOT, **SECRETS}, {}, KeyringStore(object()))
+    settings = Settings.resolve(layers).with_credentials(layers)
+    records: list[TimingRecord] = []
+    harness = Harness(
+        settings,
+        XtsClient(ROOT, transport=httpx.MockTransport(refuse)),
+        Redactor(b"k" * 32),
+        records.append,
+        "r",
+    )
+    with pytest.raises(errors.UnreachableError) as caught:
+        harness.login_interactive()
+    assert caught.value.exit_code == errors.ExitCode.UNREACHABLE
+    assert records[0].outcome is Outcome.NETWORK_ERROR and records[0].status is None

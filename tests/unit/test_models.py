@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from jainam_validate.models import (
+    BookShapeError,
+    holdings_from,
+    positions_from,
+    to_decimal,
+    trades_from,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2,853.50", Decimal("2853.50")),
+        ("1,00,000", Decimal("100000")),
+        (12, Decimal(12)),
+        (1.5, Decimal("1.5")),
+        ("", None),
+        ("NaN", None),
+        (None, None),
+        (float("nan"), None),
+        (" -1,015.00 ", Decimal("-1015.00")),
+    ],
+)
+def test_to_decimal_reads_xts_numbers(raw: object, expected: Decimal | None) -> None:
+    assert to_decimal(raw) == expected
+
+
+def test_to_decimal_rejects_text() -> None:
+    with pytest.raises(ValueError):
+        to_decimal("twelve")
+
+
+def test_positions_accept_both_instrument_id_spellings_and_separators() -> None:
+    rows, bad = positions_from(
+        {
+            "positionList": [
+                {
+                    "ExchangeInstrumentId": "2885",
+                    "BuyAmount": "1,015.00",
+                    "Quantity": "10",
+                    "MTM": "5.0000001",
+                },
+                {
+                    "ExchangeInstrumentID": 11536,
+                    "NetAmount": "-1,671.00",
+                    "Quantity": "",
+                    "SellAmount": "NaN",
+                },
+            ]
+        }
+    )
+    assert bad == []
+    assert [r.instrument_id for r in rows] == [2885, 11536]
+    assert rows[0].buy_amount == Decimal("1015.00")
+    assert rows[1].net_amount == Decimal("-1671.00")
+    assert rows[1].quantity is None and rows[1].sell_amount is None
+
+
+def test_holdings_map_and_list_shapes_give_the_same_rows() -> None:
+    row = {
+        "ExchangeNSEInstrumentId": 2885,
+        "ExchangeBSEInstrumentId": 500325,
+        "HoldingQuantity": "1,200",
+        "BuyAvgPrice": "2,853.50",
+    }
+    from_map, _ = holdings_from({"RMSHoldings": {"Holdings": {"INE002A01018": row}}})
+    from_list, _ = holdings_from({"RMSHoldingList": [{**row, "ISIN": "INE002A01018"}]})
+    assert from_map == from_list
+    assert from_map[0].quantity == Decimal(1200)
+    assert from_map[0].buy_avg_price == Decimal("2853.50")
+
+
+def test_a_malformed_row_is_reported_without_its_value_and_the_rest_stands() -> None:
+    rows, bad = holdings_from(
+        {
+            "RMSHoldings": {
+                "Holdings": {
+                    "INE1": {"HoldingQuantity": 5, "BuyAvgPrice": 10},
+                    "INE2": {"HoldingQuantity": "lots", "BuyAvgPrice": "SECRET-LOOKING"},
+                    "INE3": "not a row",
+                }
+            }
+        }
+    )
+    assert [r.isin for r in rows] == ["INE1"]
+    assert [b.index for b in bad] == ["INE2", "INE3"]
+    assert "lots" not in repr(bad) and "SECRET-LOOKING" not in repr(bad)
+
+
+def test_nse_id_zero_means_absent() -> None:
+    rows, _ = holdings_from(
+        {
+            "RMSHoldings": {
+                "Holdings": {
+                    "INE9": {
+                        "ExchangeNSEInstrumentId": 0,
+                        "ExchangeBSEInstrumentId": 500112,
+                        "HoldingQuantity": 1,
+                    }
+                }
+            }
+        }
+    )
+    assert rows[0].nse_instrument_id is None and rows[0].bse_instrument_id == 500112
+
+
+def test_trade_price_prefers_api_field_then_text_with_separators() -> None:
+    rows, _ = trades_from(
+        [
+            {"OrderAverageTradedPriceAPI": 101.5, "OrderAverageTradedPrice": "101.50"},
+            {"OrderAverageTradedPriceAPI": "NaN", "OrderAverageTradedPrice": "2,853.50"},
+            {"LastTradedPrice": 99},
+        ]
+    )
+    assert [r.price for r in rows] == [Decimal("101.5"), Decimal("2853.50"), Decimal(99)]
+
+
+@pytest.mark.parametrize(
+    ("normaliser", "result"),
+    [(positions_from, {"positionList": "x"}), (holdings_from, []), (trades_from, {"a": 1})],
+)
+def test_wrong_shapes_raise_book_shape_error(normaliser: object, result: object) -> None:
+    with pytest.raises(BookShapeError):
+        normaliser(result)  # type: ignore[operator]
