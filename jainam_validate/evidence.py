@@ -63,10 +63,11 @@ class RunManifest(BaseModel):
     session_origin: str | None = None
     credential_sources: dict[str, str] = Field(default_factory=dict)
     thresholds_ms: dict[str, float] = Field(default_factory=dict)
+    iterations: int = 1
     warmup: int = 0
     flows: dict[str, FlowSummary] = Field(default_factory=dict)
     checks: dict[str, CheckResult] = Field(default_factory=dict)
-    deviations: list[str] = Field(default_factory=list)
+    leak_guard: dict[str, int] = Field(default_factory=dict)
     exit_code: int | None = None
     error: str | None = None
 
