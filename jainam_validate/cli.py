@@ -381,6 +381,205 @@ def _show_fetch(io: Io, result: PassResult, flow: str) -> None:
     io.note(f"evidence: {result.folder.path}")
 
 
+# -- run -------------------------------------------------------------------------------------
+@app.command()
+def run(
+    iterations: Annotated[
+        int | None,
+        typer.Option(
+            "--iterations", "-n", min=1, max=10_000, help="Samples per flow [default: 1]."
+        ),
+    ] = None,
+    warmup: Annotated[
+        int | None,
+        typer.Option(
+            "--warmup", min=0, help="First samples left out of the statistics (still logged)."
+        ),
+    ] = None,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold", help="FLOW=MS on the p95 (repeatable); default 5000 for the books."
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            help="TOML policy file ([tool.jainam-validate]: thresholds, iterations, warmup).",
+        ),
+    ] = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write JUnit XML here.")
+    ] = None,
+    day_or_net: Annotated[
+        DayOrNet, typer.Option("--day-or-net", help="Positions view.")
+    ] = DayOrNet.NetWise,
+    sim: Sim = False,
+    sim_profile: SimProfile = Profile.investor,
+    evidence_dir: EvidenceDir = None,
+    json_out: JsonOut = False,
+    no_color: NoColor = False,
+    verbose: Verbose = False,
+) -> None:
+    """A whole validation pass: sessions, positions, holdings, trade book, thresholds, evidence."""
+    from jainam_validate.policy import resolve_policy
+    from jainam_validate.validation import PassOptions, execute
+
+    io = _io(json_out, no_color, verbose)
+    with _boundary(io):
+        chosen = resolve_policy(
+            policy_file=policy, thresholds=threshold or [], iterations=iterations, warmup=warmup
+        )
+        if junit is not None:
+            _check_writable(junit)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        with _broker(io, sim=sim, sim_profile=sim_profile, evidence_dir=evidence_dir) as ctx:
+            options = PassOptions(
+                command="run",
+                iterations=chosen.iterations,
+                warmup=chosen.warmup,
+                day_or_net=day_or_net.value,
+                market_session=True,
+                reuse_session=not sim,
+                cache_session=not sim,
+                thresholds_ms=chosen.thresholds_ms,
+                junit=junit,
+                step_summary=Path(summary) if summary else None,
+            )
+            with _progress(io, chosen.iterations * len(options.flows)) as on_event:
+                result = execute(
+                    ctx.settings, ctx.layers, options,
+                    redactor=ctx.redactor, store=ctx.store, on_event=on_event,
+                )  # fmt: skip
+            _show_run(io, result)
+            raise typer.Exit(int(result.exit_code))
+
+
+def _check_writable(path: Path) -> None:
+    from jainam_validate import errors
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise errors.UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+@contextmanager
+def _progress(io: Io, total: int) -> Iterator[Any]:
+    """A progress bar on stderr for multi-sample runs at a terminal; a no-op otherwise."""
+    if total <= 3 or io.json or not sys.stdout.isatty():
+        yield lambda _step, _sample: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=io.err, transient=True) as progress:
+        task = progress.add_task("validating", total=total)
+
+        def on_event(step: str, sample: int) -> None:
+            if step != "session":
+                progress.update(task, advance=1, description=f"{step} {sample}")
+
+        yield on_event
+
+
+def _show_run(io: Io, result: PassResult) -> None:
+    from jainam_validate import report
+
+    m = result.manifest
+    if io.json:
+        _emit_json(
+            io,
+            result,
+            {
+                "run_id": m.run_id,
+                "run_dir": str(result.folder.path),
+                "exit_code": int(result.exit_code),
+                "verdict": report.verdict(m).split("**")[1],
+                "account_type": m.account_type,
+                "target": m.target,
+                "checks": {k: v.model_dump() for k, v in m.checks.items()},
+                "flows": {k: v.model_dump() for k, v in m.flows.items()},
+            },
+        )
+        return
+    from rich.table import Table
+
+    table = Table(title=f"run {m.run_id} ({m.account_type}, {m.target.get('host')})")
+    for column in ("flow", "n", "ok", "p50 ms", "p95 ms", "max ms", "threshold", "outcomes"):
+        table.add_column(column)
+    for name, s in m.flows.items():
+        limit = m.thresholds_ms.get(name)
+        table.add_row(
+            name, str(s.samples), str(s.ok),
+            *("-" if v is None else f"{v:.1f}" for v in (s.p50_ms, s.p95_ms, s.max_ms)),
+            f"{limit:g}" if limit else "-",
+            ", ".join(f"{k}={v}" for k, v in s.outcomes.items()),
+        )  # fmt: skip
+    io.out.print(table)
+    checks = Table(title="checks")
+    for column in ("check", "result", "detail"):
+        checks.add_column(column)
+    for name, check in m.checks.items():
+        style = {"pass": "green", "fail": "red"}.get(check.status, "yellow")
+        checks.add_row(name, f"[{style}]{check.status}[/{style}]", check.detail)
+    io.out.print(checks)
+    io.out.print(report.verdict(m).replace("**", ""), markup=False, highlight=False)
+    io.note(f"evidence: {result.folder.path} (report.md)")
+
+
+# -- report ----------------------------------------------------------------------------------
+@app.command("report")
+def report_command(
+    run_dir: Annotated[
+        Path | None, typer.Argument(help="Run folder [default: the newest in --evidence-dir].")
+    ] = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write JUnit XML here.")
+    ] = None,
+    evidence_dir: EvidenceDir = None,
+    json_out: JsonOut = False,
+    no_color: NoColor = False,
+    verbose: Verbose = False,
+) -> None:
+    """(Re)build report.md (and JUnit) from a run folder's files alone."""
+    from jainam_validate import errors, report
+    from jainam_validate.evidence import RunFolder, newest_run
+    from jainam_validate.redact import Redactor
+    from jainam_validate.settings import pseudonym_key
+
+    io = _io(json_out, no_color, verbose)
+    with _boundary(io):
+        if run_dir is None:
+            root = evidence_dir or Path(os.environ.get("JAINAM_EVIDENCE_DIR") or "evidence")
+            run_dir = newest_run(root)
+        if (
+            not run_dir.is_dir()
+            or not (run_dir / "timings.jsonl").exists()
+            and not (run_dir / "run.json").exists()
+        ):
+            raise errors.UsageError(f"{run_dir} is not a run folder (no run.json or timings.jsonl)")
+        key, _ = pseudonym_key(dict(os.environ))
+        folder = RunFolder(run_dir, run_dir.name, Redactor(key))
+        text = report.render_folder(run_dir)
+        folder.write_text("report.md", text)
+        folder.seal()
+        if junit is not None:
+            from jainam_validate.validation import write_outside
+
+            xml = report.render_junit(report.load(run_dir))
+            folder.guard(xml, str(junit))
+            write_outside(junit, xml)
+        if io.json:
+            sys.stdout.write(
+                json.dumps({"run_dir": str(run_dir), "report": str(run_dir / "report.md")}) + "\n"
+            )
+        else:
+            io.note(f"wrote {run_dir / 'report.md'} and {run_dir / 'SHA256SUMS'}")
+
+
 # -- store-creds ---------------------------------------------------------------------------
 @app.command("store-creds")
 def store_creds(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -26,7 +27,8 @@ from jainam_validate.settings import AccountType, Layers, Settings
 from jainam_validate.stats import summarise
 from jainam_validate.timing import Outcome, TimingRecord, now_iso
 
-Event = Callable[[str], None]
+#: Progress sink: ("session", 0) once, then (flow, sample) before each call.
+Event = Callable[[str, int], None]
 #: Tokens this close to expiry are not reused from the cache.
 EXPIRY_MARGIN_S = 120
 
@@ -45,6 +47,8 @@ class PassOptions:
     cache_session: bool = True  # keep tokens from a fresh login in the keyring
     thresholds_ms: dict[str, float] = field(default_factory=dict)
     timeouts: Timeouts = Timeouts()
+    junit: Path | None = None  # also write JUnit XML here
+    step_summary: Path | None = None  # append a compact summary here ($GITHUB_STEP_SUMMARY)
 
 
 @dataclass
@@ -92,7 +96,7 @@ def execute(
     redactor: Redactor,
     store: KeyringStore | None,
     transport: httpx.BaseTransport | None = None,
-    on_event: Event = lambda _message: None,
+    on_event: Event = lambda _step, _sample: None,
 ) -> PassResult:
     """Run one pass and finish its folder. Raises JainamError (after writing the folder)."""
     if settings.base_url is None:
@@ -116,6 +120,7 @@ def execute(
         target={"host": settings.host, "market_data_prefix": None},
         credential_sources={k: v.source for k, v in sorted(settings.credentials.items())},
         thresholds_ms=dict(sorted(options.thresholds_ms.items())),
+        iterations=options.iterations,
         warmup=options.warmup,
     )
     samples: dict[str, FlowResult] = {}
@@ -125,7 +130,7 @@ def execute(
     client = XtsClient(root, transport=transport, timeouts=options.timeouts)
     harness = Harness(settings, client, redactor, sink, folder.run_id)
     try:
-        on_event("session")
+        on_event("session", 0)
         if origin == "env":
             assert settings.interactive_session_token is not None
             assert settings.account_type is not None
@@ -158,7 +163,7 @@ def execute(
         manifest.target["market_data_prefix"] = session.market_data_prefix
         for sample in range(1, options.iterations + 1):
             for flow in options.flows:
-                on_event(f"{flow} {sample}/{options.iterations}")
+                on_event(flow, sample)
                 result = harness.fetch(flow, session, sample=sample, day_or_net=options.day_or_net)
                 if result.outcome.usable:
                     samples[flow] = result
@@ -175,6 +180,34 @@ def execute(
     if failure is not None:
         raise failure
     return PassResult(folder, manifest, exit_code, session, samples, records)
+
+
+def _ci_surfaces(folder: RunFolder, options: PassOptions) -> None:
+    """JUnit and the job summary live outside the folder; the same guard checks them."""
+    if options.junit is None and options.step_summary is None:
+        return
+    view = report.load(folder.path)
+    if options.junit is not None:
+        text = report.render_junit(view)
+        folder.guard(text, str(options.junit))
+        write_outside(options.junit, text)
+    if options.step_summary is not None:
+        text = report.render_step_summary(view)
+        folder.guard(text, "GITHUB_STEP_SUMMARY")
+        try:
+            with open(options.step_summary, "a", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError:
+            pass  # the job summary is a courtesy; the evidence folder is the record
+
+
+def write_outside(path: Path, text: str) -> None:
+    """Write a file outside the run folder (JUnit); raises UsageError if it cannot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise errors.UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _cache(store: KeyringStore, settings: Settings, session: Session) -> None:
@@ -272,12 +305,13 @@ def _finish(
         codes.append(ExitCode.CHECKS_FAILED)
     exit_code = errors.worst_exit(codes)
     manifest.exit_code = int(exit_code)
+    manifest.leak_guard = {"known_values": folder.redactor.known_count}
     try:
         folder.write_json("run.json", manifest.model_dump(mode="json"))
         folder.write_text("report.md", report.render_folder(folder.path))
     except errors.LeakDetected as leak:
         # The guard refused run.json or report.md: say so in a manifest that holds nothing else.
-        manifest.flows, manifest.checks, manifest.deviations = {}, {}, []
+        manifest.flows, manifest.checks = {}, {}
         manifest.error = f"{type(leak).__name__}: {leak}"
         manifest.exit_code = int(ExitCode.LEAK)
         folder.write_json("run.json", manifest.model_dump(mode="json"))
@@ -285,4 +319,5 @@ def _finish(
         folder.seal()
         raise
     folder.seal()
+    _ci_surfaces(folder, options)
     return exit_code
