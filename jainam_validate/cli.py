@@ -441,6 +441,7 @@ def run(
                 warmup=chosen.warmup,
                 day_or_net=day_or_net.value,
                 market_session=True,
+                pnl=True,
                 reuse_session=not sim,
                 cache_session=not sim,
                 thresholds_ms=chosen.thresholds_ms,

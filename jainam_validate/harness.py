@@ -32,6 +32,7 @@ from jainam_validate.client import (
     XtsClient,
 )
 from jainam_validate.models import NORMALISERS, BookShapeError, MalformedRow
+from jainam_validate.pnl import Instrument, QuoteParse, parse_quotes, quotes_body
 from jainam_validate.redact import Redactor
 from jainam_validate.settings import AccountType, Settings
 from jainam_validate.timing import Outcome, TimingRecord
@@ -54,6 +55,15 @@ class Session:
     market_expires: int | None = None
     market_data_prefix: str | None = None
     login_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QuoteResult:
+    """One quotes sample: outcome, the LTPs read, and its (last) timing record."""
+
+    outcome: Outcome
+    parsed: QuoteParse | None
+    record: TimingRecord
 
 
 @dataclass
@@ -119,6 +129,8 @@ class Harness:
         self.redactor = redactor
         self.sink = sink
         self.run_id = run_id
+        self._market_logins = 0
+        self._quote_samples = 0
         client_id = settings.client_id.get_secret_value()
         redactor.add_identifier(client_id, "client")
         for sourced in settings.credentials.values():
@@ -220,12 +232,18 @@ class Harness:
             p for p in MARKET_DATA_PREFIXES if p != s.market_data_prefix
         ]
         started = time.perf_counter()
+        self._market_logins += 1
         for attempt, prefix in enumerate(prefixes[:2], start=1):
             route = f"{prefix}/auth/login"
             raw = self.client.exchange("login_market", "POST", route, json_body=body)
             verdict = classify(raw)
             record = self._record(
-                raw, verdict, sample=1, attempt=attempt, sample_started=started, transform_ms=None
+                raw,
+                verdict,
+                sample=self._market_logins,
+                attempt=attempt,
+                sample_started=started,
+                transform_ms=None,
             )
             # quirk: on smpb the standard prefix answers 404 and some hosts answer 400 "only
             # enabled for ctcl"; the other prefix is tried once and the one that answered kept.
@@ -234,6 +252,12 @@ class Harness:
             )
             if wrong_prefix and attempt == 1:
                 continue
+            if wrong_prefix:
+                raise errors.BrokerError(
+                    f"market-data login answered HTTP {raw.status} under both {prefixes[0]} and "
+                    f"{prefixes[1]}: this host serves market data under another prefix; set "
+                    "JAINAM_MARKET_DATA_PREFIX (ask the broker which one applies)"
+                )
             result = self._login_result(raw, verdict, "market-data", route)
             token = str(result["token"])
             session.market_token = SecretStr(token)
@@ -301,6 +325,59 @@ class Harness:
             interactive_expires=jwt_expiry(interactive),
             market_expires=jwt_expiry(market) if market else None,
         )
+
+    # -- quotes -----------------------------------------------------------------------------
+    def quotes(self, session: Session, batch: list[Instrument]) -> QuoteResult:
+        """One quotes call for at most 50 instruments, as its own sample of the ``quotes`` flow.
+
+        On "Invalid Token" the market-data session is renewed once and the call retried once
+        (attempt 2 of the same sample, so the wait counts against it).
+        """
+        self._quote_samples += 1
+        sample = self._quote_samples
+        prefix = session.market_data_prefix or self.settings.market_data_prefix
+        started = time.perf_counter()
+        for attempt in (1, 2):
+            if session.market_token is None:
+                break
+            raw = self.client.exchange(
+                "quotes",
+                "POST",
+                f"{prefix}/instruments/quotes",
+                token=session.market_token.get_secret_value(),
+                json_body=quotes_body(batch),
+            )
+            verdict = classify(raw)
+            t0 = time.perf_counter()
+            parsed: QuoteParse | None = None
+            outcome, error = verdict.outcome, None
+            if outcome is Outcome.OK and verdict.envelope is not None:
+                try:
+                    parsed = parse_quotes(self.redactor.redact(verdict.envelope).get("result"))
+                    if not parsed.ltp:
+                        outcome = Outcome.EMPTY if not parsed.unreadable else Outcome.BAD_RESPONSE
+                except ValueError as exc:
+                    outcome, error = Outcome.BAD_RESPONSE, f"HTTP {raw.status}: {exc}"
+            record = self._record(
+                raw,
+                verdict,
+                sample=sample,
+                attempt=attempt,
+                sample_started=started,
+                transform_ms=round((time.perf_counter() - t0) * 1000.0, 3),
+                outcome=outcome,
+                error=error,
+            )
+            if outcome is Outcome.AUTH_ERROR and attempt == 1 and self.settings.credentials:
+                # quirk: the market-data token lapses or is taken over by another login with
+                # the same key pair ("Invalid Token"); renew the session once, then retry once.
+                try:
+                    self.login_market(session)
+                except errors.JainamError:
+                    return QuoteResult(outcome, parsed, record)
+                continue
+            return QuoteResult(outcome, parsed, record)
+        raise errors.BrokerError("no market-data session for quotes")
 
     # -- books ------------------------------------------------------------------------------
     def fetch(

@@ -339,6 +339,7 @@ def render(view: RunView) -> str:
             f"{_ms(s.cold_api_ms_median)} | {_ms(s.warm_api_ms_median)} |"
         )
     lines += ["", "### Chart", ""] + _chart(m)
+    lines += _holdings_pnl(view)
     lines += ["", "## Deviations and mitigations", ""]
     lines += _deviations(view) or ["None: every call answered `ok`."]
     lines += ["", "## Residual risks", ""] + [f"- {r}" for r in _residual_risks(view)]
@@ -368,6 +369,39 @@ def render(view: RunView) -> str:
         f"| `{CHECKSUMS}` | written last; `sha256sum -c {CHECKSUMS}` verifies every file |",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _holdings_pnl(view: RunView) -> list[str]:
+    check = view.manifest.checks.get("holdings_pnl")
+    if check is None:
+        return []
+    extra = check.model_extra or {}
+    lines = [
+        "",
+        "## Holdings P&L from live quotes (AC3)",
+        "",
+        f"**{check.status}**: {check.detail}",
+    ]
+    problems = extra.get("problems") or []
+    lines += [f"- not priced: {_cell(p)}" for p in problems]
+    rows = (view.samples.get("holdings") or {}).get("rows") or []
+    if not rows or "ltp" not in rows[0]:
+        return lines
+    lines += [
+        "",
+        "| symbol | ISIN | qty | avg price | LTP | invested | current | P&L | P&L % |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        cells = [row.get(k) for k in ("symbol", "isin", "quantity", "buy_avg_price", "ltp",
+                                      "invested", "current", "pnl", "pnl_pct")]  # fmt: skip
+        lines.append("| " + " | ".join("-" if c is None else _cell(c) for c in cells) + " |")
+    if check.status == "pass":
+        lines.append(
+            f"| **total** | | | | | {extra.get('invested')} | {extra.get('current')} | "
+            f"**{extra.get('total_pnl')}** | {extra.get('pnl_pct')} |"
+        )
+    return lines
 
 
 def _release_checks(view: RunView) -> list[str]:

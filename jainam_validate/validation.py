@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,7 @@ from jainam_validate.credentials import CachedSession, KeyringStore, load_sessio
 from jainam_validate.errors import ExitCode
 from jainam_validate.evidence import CheckResult, RunFolder, RunManifest
 from jainam_validate.harness import BOOKS, FlowResult, Harness, Session
+from jainam_validate.pnl import Instrument, PnlResult, batches, evaluate, instrument_of
 from jainam_validate.redact import Redactor
 from jainam_validate.settings import AccountType, Layers, Settings
 from jainam_validate.stats import summarise
@@ -47,6 +49,7 @@ class PassOptions:
     cache_session: bool = True  # keep tokens from a fresh login in the keyring
     thresholds_ms: dict[str, float] = field(default_factory=dict)
     timeouts: Timeouts = Timeouts()
+    pnl: bool = False  # price holdings from live quotes (release check AC3)
     junit: Path | None = None  # also write JUnit XML here
     step_summary: Path | None = None  # append a compact summary here ($GITHUB_STEP_SUMMARY)
 
@@ -126,6 +129,8 @@ def execute(
     samples: dict[str, FlowResult] = {}
     session: Session | None = None
     failure: errors.JainamError | None = None
+    market_failure: errors.JainamError | None = None
+    holdings_pnl: PnlResult | None = None
     interrupted = False
     client = XtsClient(root, transport=transport, timeouts=options.timeouts)
     harness = Harness(settings, client, redactor, sink, folder.run_id)
@@ -142,8 +147,6 @@ def execute(
                 settings.account_type,
                 "env",
             )
-            if options.market_session and session.market_token is None:
-                harness.login_market(session)
         elif origin == "cache" and cached is not None:
             session = harness.reuse(
                 cached.interactive_token,
@@ -154,10 +157,14 @@ def execute(
             session.market_data_prefix = cached.market_data_prefix
         else:
             session = harness.login_interactive()
-            if options.market_session:
+        if options.market_session and session.market_token is None:
+            # A market-data failure does not stop the books: it fails P&L and the session check.
+            try:
                 harness.login_market(session)
-            if options.cache_session and store is not None and store.unavailable_reason is None:
-                _cache(store, settings, session)
+            except (errors.AuthError, errors.BrokerError, errors.UnreachableError) as exc:
+                market_failure = exc
+        if origin == "login" and options.cache_session and store and not store.unavailable_reason:
+            _cache(store, settings, session)
         manifest.account_type = session.account_type.value
         manifest.session_origin = session.origin
         manifest.target["market_data_prefix"] = session.market_data_prefix
@@ -166,6 +173,9 @@ def execute(
                 on_event(flow, sample)
                 result = harness.fetch(flow, session, sample=sample, day_or_net=options.day_or_net)
                 if result.outcome.usable:
+                    if flow == "holdings" and options.pnl and session.market_token is not None:
+                        on_event("quotes", sample)
+                        holdings_pnl = _price_holdings(harness, session, result)
                     samples[flow] = result
                     _write_sample(folder, result, session)
     except errors.JainamError as exc:
@@ -174,7 +184,21 @@ def execute(
         interrupted = True
     finally:
         client.close()
-    exit_code = _finish(folder, manifest, records, options, failure, interrupted)
+    extra: dict[str, CheckResult] = {}
+    if market_failure is not None:
+        extra["flow:login_market"] = CheckResult(status="fail", detail=str(market_failure))
+    if options.pnl:
+        extra["holdings_pnl"] = _pnl_check(holdings_pnl, market_failure, samples)
+    exit_code = _finish(
+        folder,
+        manifest,
+        records,
+        options,
+        failure,
+        interrupted,
+        extra,
+        [market_failure.exit_code] if market_failure else [],
+    )
     if interrupted:
         raise KeyboardInterrupt
     if failure is not None:
@@ -208,6 +232,34 @@ def write_outside(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise errors.UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _price_holdings(harness: Harness, session: Session, result: FlowResult) -> PnlResult:
+    """Quote every holding (batches of 50, each its own quotes sample) and compute P&L."""
+    ltp: dict[Instrument, Decimal] = {}
+    instruments = [i for i in (instrument_of(row) for row in result.rows) if i is not None]
+    for batch in batches(instruments):
+        quoted = harness.quotes(session, batch)
+        if quoted.parsed is not None:
+            ltp.update(quoted.parsed.ltp)
+    priced = evaluate(result.rows, ltp)
+    result.rows = priced.rows
+    return priced
+
+
+def _pnl_check(
+    priced: PnlResult | None,
+    market_failure: errors.JainamError | None,
+    samples: dict[str, FlowResult],
+) -> CheckResult:
+    if priced is not None:
+        return CheckResult(**priced.check())
+    if "holdings" not in samples:
+        return CheckResult(
+            status="fail", detail="holdings could not be fetched, so P&L was not verified"
+        )
+    reason = str(market_failure) if market_failure else "no market-data session"
+    return CheckResult(status="fail", detail=f"P&L not verified: {reason}")
 
 
 def _cache(store: KeyringStore, settings: Settings, session: Session) -> None:
@@ -287,13 +339,17 @@ def _finish(
     options: PassOptions,
     failure: errors.JainamError | None,
     interrupted: bool,
+    extra_checks: dict[str, CheckResult],
+    extra_codes: list[ExitCode],
 ) -> ExitCode:
     manifest.ended_at = now_iso()
     manifest.interrupted = interrupted
     manifest.flows = summarise(records, warmup=options.warmup)
+    stopped = failure is not None or interrupted
     called = tuple(f for f in options.flows if f in manifest.flows)
-    manifest.checks = flow_checks(manifest, called if failure or interrupted else options.flows)
-    codes: list[ExitCode] = []
+    manifest.checks = flow_checks(manifest, called if stopped else options.flows)
+    manifest.checks.update(extra_checks)
+    codes: list[ExitCode] = list(extra_codes)
     if interrupted:
         codes.append(ExitCode.INTERRUPTED)
     if failure is not None:
