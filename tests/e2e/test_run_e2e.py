@@ -117,13 +117,14 @@ def test_warmup_samples_are_logged_but_not_counted(isolated_environment: Path) -
 def test_policy_file_sets_thresholds_and_iterations(isolated_environment: Path) -> None:
     (isolated_environment / "policy.toml").write_text(
         "[tool.jainam-validate]\niterations = 2\n[tool.jainam-validate.thresholds]\n"
-        "login_interactive = 4000\n"
+        "login_interactive = 4000\nquotes = 900\n"
     )
     assert cli("run", "--sim", "--policy", "policy.toml").code == 0
     (folder,) = run_folders(isolated_environment / "evidence")
     m = manifest(folder)
     assert m["iterations"] == 2 and m["thresholds_ms"]["login_interactive"] == 4000.0
     assert m["checks"]["latency:login_interactive"]["status"] == "pass"
+    assert m["checks"]["latency:quotes"]["status"] == "pass"
 
 
 def test_ci_surfaces_junit_and_step_summary(isolated_environment: Path) -> None:

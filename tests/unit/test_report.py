@@ -88,3 +88,15 @@ def test_verdict_line(code: int, interrupted: bool, word: str) -> None:
         run_id="r", command="run", started_at="t", exit_code=code, interrupted=interrupted
     )
     assert report.verdict(manifest).startswith(f"**{word}**")
+
+
+def test_pnl_section_shows_every_holding_and_the_total() -> None:
+    view = report.load(FIXTURES / "investor-pnl-pass")
+    text = report.render(view)
+    check = view.manifest.checks["holdings_pnl"]
+    total = (check.model_extra or {})["total_pnl"]
+    assert "## Holdings P&L from live quotes (AC3)" in text
+    assert f"**{total}**" in text
+    assert "| Holdings P&L from live quotes (AC3) | pass |" in text
+    for row in view.samples["holdings"]["rows"]:
+        assert f"| {row['symbol']} | {row['isin']} |" in text
