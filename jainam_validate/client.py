@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from jainam_validate import errors
+from jainam_validate.resilience import RateLimiter
 from jainam_validate.timing import Phases, PhaseTrace, utc_iso
 
 #: Jainam serves market data under /apibinarymarketdata (smpa/b/c, jtrade:5000); other XTS
@@ -98,6 +99,7 @@ class RawExchange:
     body_read: float | None = None
     phases: Phases = field(default_factory=Phases)
     conn_reused: bool | None = None
+    retry_after: str | None = None
     error_class: str | None = None
     error_message: str | None = None
     timed_out: bool = False
@@ -127,8 +129,10 @@ class XtsClient:
         transport: httpx.BaseTransport | None = None,
         timeouts: Timeouts = Timeouts(),
         extra_market_prefixes: tuple[str, ...] = (),
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.root = root.rstrip("/")
+        self._limiter = rate_limiter
         prefixes = tuple(dict.fromkeys(MARKET_DATA_PREFIXES + extra_market_prefixes))
         inner = transport if transport is not None else httpx.HTTPTransport()
         self._http = httpx.Client(
@@ -168,6 +172,8 @@ class XtsClient:
         if token is not None:
             # quirk: XTS takes the session token raw in Authorization, no "Bearer".
             headers["Authorization"] = token
+        if self._limiter is not None:
+            self._limiter.acquire()  # before the clock starts: throttling is not latency
         trace = PhaseTrace()
         request = self._http.build_request(
             method,
@@ -190,6 +196,7 @@ class XtsClient:
             try:
                 raw.status = response.status_code
                 raw.content_type = response.headers.get("content-type")
+                raw.retry_after = response.headers.get("retry-after")
                 raw.body = response.read()
             finally:
                 response.close()

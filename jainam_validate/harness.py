@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,12 +35,15 @@ from jainam_validate.client import (
 from jainam_validate.models import NORMALISERS, BookShapeError, MalformedRow
 from jainam_validate.pnl import Instrument, QuoteParse, parse_quotes, quotes_body
 from jainam_validate.redact import Redactor
+from jainam_validate.resilience import CircuitBreaker, Resilience
 from jainam_validate.settings import AccountType, Settings
-from jainam_validate.timing import Outcome, TimingRecord
+from jainam_validate.timing import Outcome, Phases, TimingRecord, now_iso
 
 BOOKS: tuple[str, ...] = ("positions", "holdings", "tradebook")
 Sink = Callable[[TimingRecord], None]
 Origin = Literal["login", "env", "cache"]
+#: Turns a redacted, successful envelope into (outcome, payload, error text).
+Transform = Callable[[dict[str, Any], RawExchange], tuple[Outcome, Any, "str | None"]]
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Session:
     market_expires: int | None = None
     market_data_prefix: str | None = None
     login_ms: dict[str, float] = field(default_factory=dict)
+    renewed: set[bool] = field(default_factory=set)  # session kinds re-logged (True = market)
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,9 @@ class Harness:
         redactor: Redactor,
         sink: Sink,
         run_id: str,
+        *,
+        resilience: Resilience | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings
         self.client = client
@@ -130,7 +138,13 @@ class Harness:
         self.sink = sink
         self.run_id = run_id
         self._market_logins = 0
+        self._interactive_logins = 0
         self._quote_samples = 0
+        resilience = resilience or Resilience()
+        self.retry = resilience.retry
+        self.breaker = CircuitBreaker(resilience.breaker_threshold)
+        self._rng = random.Random()
+        self._sleep = sleep
         client_id = settings.client_id.get_secret_value()
         redactor.add_identifier(client_id, "client")
         for sourced in settings.credentials.values():
@@ -192,10 +206,16 @@ class Harness:
             "source": s.source,
         }
         started = time.perf_counter()
+        self._interactive_logins += 1
         raw = self.client.exchange("login_interactive", "POST", LOGIN_INTERACTIVE, json_body=body)
         verdict = classify(raw)
         record = self._record(
-            raw, verdict, sample=1, attempt=1, sample_started=started, transform_ms=None
+            raw,
+            verdict,
+            sample=self._interactive_logins,
+            attempt=1,
+            sample_started=started,
+            transform_ms=None,
         )
         result = self._login_result(raw, verdict, "interactive", LOGIN_INTERACTIVE)
         token = str(result["token"])
@@ -326,99 +346,151 @@ class Harness:
             market_expires=jwt_expiry(market) if market else None,
         )
 
-    # -- quotes -----------------------------------------------------------------------------
-    def quotes(self, session: Session, batch: list[Instrument]) -> QuoteResult:
-        """One quotes call for at most 50 instruments, as its own sample of the ``quotes`` flow.
+    # -- calls ----------------------------------------------------------------------------
+    def _call(
+        self,
+        flow: str,
+        method: str,
+        route: str,
+        session: Session,
+        *,
+        sample: int,
+        market: bool,
+        transform: Transform,
+        params: Mapping[str, str] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+    ) -> tuple[Outcome, Any, TimingRecord]:
+        """One logical call: attempts with retries and at most one re-login, each recorded.
 
-        On "Invalid Token" the market-data session is renewed once and the call retried once
-        (attempt 2 of the same sample, so the wait counts against it).
+        Returns the final outcome, what ``transform`` made of the last usable answer, and the
+        last attempt's record. Never raises for broker answers.
         """
-        self._quote_samples += 1
-        sample = self._quote_samples
-        prefix = session.market_data_prefix or self.settings.market_data_prefix
         started = time.perf_counter()
-        for attempt in (1, 2):
-            if session.market_token is None:
-                break
+        attempt = 0
+        while True:
+            attempt += 1
+            token = session.market_token if market else session.interactive_token
+            if token is None:
+                raise errors.BrokerError(f"no {'market-data' if market else 'interactive'} session")
             raw = self.client.exchange(
-                "quotes",
-                "POST",
-                f"{prefix}/instruments/quotes",
-                token=session.market_token.get_secret_value(),
-                json_body=quotes_body(batch),
-            )
+                flow, method, route, token=token.get_secret_value(), params=params,
+                json_body=json_body,
+            )  # fmt: skip
             verdict = classify(raw)
             t0 = time.perf_counter()
-            parsed: QuoteParse | None = None
-            outcome, error = verdict.outcome, None
+            outcome, payload, error = verdict.outcome, None, None
             if outcome is Outcome.OK and verdict.envelope is not None:
-                try:
-                    parsed = parse_quotes(self.redactor.redact(verdict.envelope).get("result"))
-                    if not parsed.ltp:
-                        outcome = Outcome.EMPTY if not parsed.unreadable else Outcome.BAD_RESPONSE
-                except ValueError as exc:
-                    outcome, error = Outcome.BAD_RESPONSE, f"HTTP {raw.status}: {exc}"
+                outcome, payload, error = transform(self.redactor.redact(verdict.envelope), raw)
             record = self._record(
                 raw,
                 verdict,
                 sample=sample,
                 attempt=attempt,
                 sample_started=started,
-                transform_ms=round((time.perf_counter() - t0) * 1000.0, 3),
+                transform_ms=round((time.perf_counter() - t0) * 1000.0, 3)
+                if raw.status is not None
+                else None,
                 outcome=outcome,
                 error=error,
             )
-            if outcome is Outcome.AUTH_ERROR and attempt == 1 and self.settings.credentials:
-                # quirk: the market-data token lapses or is taken over by another login with
-                # the same key pair ("Invalid Token"); renew the session once, then retry once.
-                try:
-                    self.login_market(session)
-                except errors.JainamError:
-                    return QuoteResult(outcome, parsed, record)
-                continue
-            return QuoteResult(outcome, parsed, record)
-        raise errors.BrokerError("no market-data session for quotes")
+            if outcome is Outcome.AUTH_ERROR and self._renew(session, market=market):
+                continue  # one fresh session, then one retry of the call
+            if self.retry.should_retry(attempt, outcome, raw.status, raw.error_class):
+                delay = self.retry.delay(attempt, raw.retry_after, self._rng)
+                if delay is not None:
+                    self._sleep(delay)
+                    continue
+            return outcome, payload, record
+
+    def _renew(self, session: Session, *, market: bool) -> bool:
+        """Log in again once per session kind and pass (XTS "Invalid Token": the session was
+        replaced by another login or expired). False when not possible or already done."""
+        if not self.settings.credentials or market in session.renewed:
+            return False
+        session.renewed.add(market)
+        try:
+            if market:
+                self.login_market(session)
+            else:
+                fresh = self.login_interactive()
+                session.interactive_token = fresh.interactive_token
+                session.interactive_expires = fresh.interactive_expires
+        except errors.JainamError:
+            return False
+        return True
+
+    def _skip(self, flow: str, route: str, query: Mapping[str, str], sample: int) -> TimingRecord:
+        """Record a sample not sent because the route's circuit is open."""
+        record = TimingRecord(
+            run_id=self.run_id, flow=flow, sample=sample, attempt=1,
+            method="POST" if flow == "quotes" else "GET", route=route,
+            query_keys=sorted(query), status=None, outcome=Outcome.SKIPPED,
+            requested_at=now_iso(), responded_at=None, api_ms=None, transform_ms=None,
+            total_ms=0.0, sample_ms=0.0, phases=Phases(), conn_reused=None, bytes=None,
+            error=f"not sent: {self.breaker.threshold} consecutive failed samples on this route",
+        )  # fmt: skip
+        self.sink(record)
+        return record
+
+    # -- quotes -----------------------------------------------------------------------------
+    def quotes(self, session: Session, batch: list[Instrument]) -> QuoteResult:
+        """One quotes call for at most 50 instruments, as its own sample of the ``quotes`` flow."""
+        self._quote_samples += 1
+        prefix = session.market_data_prefix or self.settings.market_data_prefix
+        route = f"{prefix}/instruments/quotes"
+        if self.breaker.is_open(route):
+            record = self._skip("quotes", route, {}, self._quote_samples)
+            return QuoteResult(Outcome.SKIPPED, None, record)
+
+        def transform(safe: dict[str, Any], raw: RawExchange) -> tuple[Outcome, Any, str | None]:
+            try:
+                parsed = parse_quotes(safe.get("result"))
+            except ValueError as exc:
+                return Outcome.BAD_RESPONSE, None, f"HTTP {raw.status}: {exc}"
+            if not parsed.ltp:
+                # quirk: an empty listQuotes comes with type "success"
+                return (
+                    (Outcome.EMPTY if not parsed.unreadable else Outcome.BAD_RESPONSE),
+                    parsed,
+                    None,
+                )
+            return Outcome.OK, parsed, None
+
+        outcome, parsed, record = self._call(
+            "quotes", "POST", route, session, sample=self._quote_samples, market=True,
+            transform=transform, json_body=quotes_body(batch),
+        )  # fmt: skip
+        self.breaker.record(route, outcome.usable)
+        return QuoteResult(outcome, parsed, record)
 
     # -- books ------------------------------------------------------------------------------
     def fetch(
         self, flow: str, session: Session, *, sample: int = 1, day_or_net: str = "NetWise"
     ) -> FlowResult:
-        """One sample of a book: request, classify, redact, normalise, record. Never raises
-        for broker answers."""
+        """One sample of a book: request, classify, redact, normalise, record (with retries
+        and one re-login). Never raises for broker answers."""
         route, params = book_request(
             flow, session.account_type, self.settings.client_id.get_secret_value(), day_or_net
         )
-        started = time.perf_counter()
-        raw = self.client.exchange(
-            flow, "GET", route, token=session.interactive_token.get_secret_value(), params=params
-        )
-        verdict = classify(raw)
-        t0 = time.perf_counter()
-        rows: list[dict[str, Any]] = []
-        malformed: list[MalformedRow] = []
-        outcome = verdict.outcome
-        error: str | None = None
-        if outcome is Outcome.OK and verdict.envelope is not None:
-            safe = self.redactor.redact(verdict.envelope)
+        if self.breaker.is_open(route):
+            record = self._skip(flow, route, params, sample)
+            return FlowResult(flow=flow, sample=sample, outcome=Outcome.SKIPPED, record=record)
+
+        def transform(safe: dict[str, Any], raw: RawExchange) -> tuple[Outcome, Any, str | None]:
             try:
                 models, malformed = NORMALISERS[flow](safe.get("result"))
-                rows = [m.model_dump(mode="json") for m in models]
-                if not rows and not malformed:
-                    outcome = Outcome.EMPTY
             except BookShapeError as exc:
-                outcome = Outcome.BAD_RESPONSE
-                error = f"HTTP {raw.status}: unexpected shape: {exc}"
-        transform_ms = round((time.perf_counter() - t0) * 1000.0, 3)
-        record = self._record(
-            raw,
-            verdict,
-            sample=sample,
-            attempt=1,
-            sample_started=started,
-            transform_ms=transform_ms if raw.status is not None else None,
-            outcome=outcome,
-            error=error,
-        )
+                return Outcome.BAD_RESPONSE, None, f"HTTP {raw.status}: unexpected shape: {exc}"
+            rows = [m.model_dump(mode="json") for m in models]
+            outcome = Outcome.EMPTY if not rows and not malformed else Outcome.OK
+            return outcome, (rows, malformed), None
+
+        outcome, payload, record = self._call(
+            flow, "GET", route, session, sample=sample, market=False, transform=transform,
+            params=params,
+        )  # fmt: skip
+        self.breaker.record(route, outcome.usable)
+        rows, malformed = payload if payload is not None else ([], [])
         return FlowResult(
             flow=flow,
             sample=sample,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx
 import pytest
@@ -9,7 +8,7 @@ import respx
 
 from jainam_validate import errors
 from jainam_validate.client import XtsClient
-from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+from jainam_validate.credentials import KeyringStore
 from jainam_validate.harness import Harness, book_request
 from jainam_validate.redact import Redactor
 from jainam_validate.settings import AccountType, Layers, Settings
@@ -20,6 +19,7 @@ from .xts_fakes import (
     HOLDINGS,
     POSITIONS,
     ROOT,
+    SECRETS,
     TOKEN_I,
     TOKEN_M,
     TRADES,
@@ -28,20 +28,9 @@ from .xts_fakes import (
     envelope,
     investor_router,
     login_ok,
+    make,
     md_login_ok,
 )
-
-SECRETS = {n: f"{n.lower()}-Ab$cd${{X}}#9" for n in CREDENTIAL_NAMES}
-
-
-def make(
-    router: respx.Router, env: dict[str, str] | None = None
-) -> tuple[Harness, list[TimingRecord]]:
-    layers = Layers({"JAINAM_BASE_URL": ROOT, **SECRETS, **(env or {})}, {}, KeyringStore(object()))
-    settings = Settings.resolve(layers, evidence_dir=Path("ev")).with_credentials(layers)
-    records: list[TimingRecord] = []
-    client = XtsClient(ROOT, transport=httpx.MockTransport(router.handler))
-    return Harness(settings, client, Redactor(b"k" * 32), records.append, "run-1"), records
 
 
 def all_text(records: list[TimingRecord], *more: object) -> str:
@@ -150,8 +139,9 @@ def test_data_not_available_is_an_empty_book_with_an_empty_sample() -> None:
     assert records[0].status == 400 and records[0].error is None
 
 
-def test_invalid_token_on_a_book_is_recorded_as_auth_error() -> None:
+def test_invalid_token_on_a_book_relogs_once_then_records_auth_error() -> None:
     router = respx.Router(base_url=ROOT)
+    router.post("/interactive/user/session").mock(return_value=login_ok(True))
     router.get("/interactive/portfolio/holdings").mock(
         return_value=httpx.Response(
             400,
@@ -159,9 +149,41 @@ def test_invalid_token_on_a_book_is_recorded_as_auth_error() -> None:
         )
     )
     harness, records = make(router)
-    result = harness.fetch("holdings", harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    session = harness.reuse("stale", None, AccountType.INVESTOR, "env")
+    result = harness.fetch("holdings", session)
     assert result.outcome is Outcome.AUTH_ERROR
+    assert [(r.flow, r.attempt, r.outcome.value) for r in records] == [
+        ("holdings", 1, "auth_error"),
+        ("login_interactive", 1, "ok"),
+        ("holdings", 2, "auth_error"),
+    ]
     assert records[0].code == "e-session-0007"
+    assert router.calls[2].request.headers["Authorization"] == TOKEN_I
+    # one re-login per session and pass: the next sample does not log in again
+    harness.fetch("holdings", session, sample=2)
+    assert sum(c.request.url.path == "/interactive/user/session" for c in router.calls) == 1
+
+
+def test_invalid_token_without_credentials_is_not_retried() -> None:
+    router = respx.Router(base_url=ROOT)
+    router.get("/interactive/orders/trades").mock(
+        return_value=httpx.Response(
+            400,
+            json=envelope({}, code="e-session-0007", type_="error", description="Invalid Token"),
+        )
+    )
+    layers = Layers({"JAINAM_BASE_URL": ROOT}, {}, KeyringStore(object()))
+    settings = Settings.resolve(layers)
+    records: list[TimingRecord] = []
+    harness = Harness(
+        settings,
+        XtsClient(ROOT, transport=httpx.MockTransport(router.handler)),
+        Redactor(b"k" * 32),
+        records.append,
+        "r",
+    )
+    result = harness.fetch("tradebook", harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    assert result.outcome is Outcome.AUTH_ERROR and len(records) == 1
 
 
 def test_html_500_on_holdings_is_an_http_error_with_a_redacted_snippet() -> None:

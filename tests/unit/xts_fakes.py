@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import respx
+
+from jainam_validate.client import XtsClient
+from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+from jainam_validate.harness import Harness
+from jainam_validate.redact import Redactor
+from jainam_validate.settings import Layers, Settings
+from jainam_validate.timing import TimingRecord
 
 ROOT = "https://xts.test:4143"
 TOKEN_I = (
@@ -122,3 +130,23 @@ def investor_router() -> respx.Router:
     )
     router.get("/interactive/orders/trades").mock(return_value=httpx.Response(200, json=TRADES))
     return router
+
+
+SECRETS = {n: f"{n.lower()}-Ab$cd${{X}}#9" for n in CREDENTIAL_NAMES}
+#: Back-off waits asked for by the harness built by ``make`` (no real sleeping in unit tests).
+SLEPT: list[float] = []
+
+
+def make(
+    router: respx.Router, env: dict[str, str] | None = None
+) -> tuple[Harness, list[TimingRecord]]:
+    """A harness over ``router`` with env credentials, recording into a list."""
+    layers = Layers({"JAINAM_BASE_URL": ROOT, **SECRETS, **(env or {})}, {}, KeyringStore(object()))
+    settings = Settings.resolve(layers, evidence_dir=Path("ev")).with_credentials(layers)
+    records: list[TimingRecord] = []
+    client = XtsClient(ROOT, transport=httpx.MockTransport(router.handler))
+    SLEPT.clear()
+    harness = Harness(
+        settings, client, Redactor(b"k" * 32), records.append, "run-1", sleep=SLEPT.append
+    )
+    return harness, records
