@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jainam_validate import __version__, errors
 from jainam_validate.redact import Redactor
+from jainam_validate.scanner import Scanner
 from jainam_validate.stats import FlowSummary
 from jainam_validate.timing import TimingRecord
 
@@ -84,6 +85,7 @@ class RunFolder:
         self.path = path
         self.run_id = run_id
         self.redactor = redactor
+        self.scanner = Scanner(redactor)
         self._timings: IO[str] | None = None
 
     @classmethod
@@ -102,8 +104,8 @@ class RunFolder:
 
     def guard(self, text: str, artifact: str) -> None:
         """Raise LeakDetected if ``text`` holds any known secret or identifier."""
-        for match in self.redactor.matches(text):
-            raise errors.LeakDetected.at(artifact, match.rule, match.start)
+        for finding in self.scanner.findings(text):
+            raise errors.LeakDetected.at(artifact, finding.rule, finding.offset)
 
     def append_timing(self, record: TimingRecord) -> None:
         """Append one checked line to ``timings.jsonl`` and flush it."""

@@ -53,7 +53,7 @@ IDENTIFIER_KINDS: Mapping[str, str] = {
 #: (a three-character code would match inside ordinary words); see the README's residual risks.
 MIN_SCRUB_LENGTH = 4
 
-_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_TOKEN = re.compile(r"[A-Za-z0-9]{4,}")
 _ALNUM_FULL = re.compile(r"[A-Za-z0-9]+\Z")
 #: Anything shaped like a JWT is a session token, whoever issued it.
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
@@ -61,15 +61,23 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _PAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{5}[0-9]{4}[A-Z](?![A-Za-z0-9])")
 
 
+_NORMALISED: dict[str, str] = {}
+
+
 def normalise_key(key: str) -> str:
     """``AppOrderID``, ``app_order_id`` and ``appOrderId`` all become ``apporderid``."""
-    return key.lower().replace("_", "").replace("-", "")
+    norm = _NORMALISED.get(key)
+    if norm is None:
+        norm = key.lower().replace("_", "").replace("-", "")
+        if len(_NORMALISED) < 10_000:  # payload keys are few; never grow without bound
+            _NORMALISED[key] = norm
+    return norm
 
 
 def pseudonym(key: bytes, kind: str, value: str) -> str:
     """Stable keyed pseudonym for ``value``: ``<kind>_<8 hex of HMAC-SHA256(key, kind:value)>``."""
-    digest = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-    return f"{kind}_{digest[:8]}"
+    digest = hmac.digest(key, f"{kind}:{value}".encode(), hashlib.sha256)
+    return f"{kind}_{digest[:4].hex()}"
 
 
 def encoded_forms(value: str) -> set[str]:
@@ -108,6 +116,8 @@ class Redactor:
         # Everything else (secrets, ids with punctuation) -> matched by one compiled regex.
         self._complex: dict[str, tuple[str, str, bool]] = {}
         self._pattern: re.Pattern[str] | None = None
+        self._lowered: dict[str, tuple[str, str, bool]] = {}
+        self._aliases: dict[tuple[str, str], str] = {}
 
     # -- learning ---------------------------------------------------------------------------
     def add_secret(self, value: str | None, label: str = "secret") -> None:
@@ -121,10 +131,14 @@ class Redactor:
 
     def add_identifier(self, value: object, kind: str) -> str:
         """Learn an identifier; return its pseudonym (the placeholder ``*****`` stays as is)."""
-        text = str(value).strip()
+        text = value.strip() if isinstance(value, str) else str(value).strip()
+        known = self._aliases.get((kind, text))
+        if known is not None:
+            return known
         if not text or text == PRO_CLIENT_PLACEHOLDER:
             return text
         alias = pseudonym(self._key, kind, text)
+        self._aliases[(kind, text)] = alias
         if len(text) >= MIN_SCRUB_LENGTH:
             rule = f"identifier:{kind}"
             if _ALNUM_FULL.match(text):
@@ -150,6 +164,7 @@ class Redactor:
                     escaped = rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])"
                 parts.append(escaped)
             self._pattern = re.compile("|".join(parts), re.IGNORECASE)
+            self._lowered = {k.casefold(): v for k, v in self._complex.items()}
         return self._pattern
 
     def matches(self, text: str) -> Iterator[Match]:
@@ -157,27 +172,34 @@ class Redactor:
         pattern = self._complex_pattern()
         taken: list[tuple[int, int]] = []
         if pattern is not None:
-            lowered = {k.casefold(): v for k, v in self._complex.items()}
             for m in pattern.finditer(text):
-                replacement, rule, _ = lowered.get(
+                replacement, rule, _ = self._lowered.get(
                     m.group().casefold(), (REDACTED, "secret", False)
                 )
                 taken.append((m.start(), m.end()))
                 yield Match(m.start(), m.end(), rule, replacement)
-        for m in JWT_SHAPE.finditer(text):
-            if not _overlaps(taken, m.start(), m.end()):
-                taken.append((m.start(), m.end()))
-                yield Match(m.start(), m.end(), "jwt", REDACTED)
-        if self._tokens:
-            for m in _ALNUM.finditer(text):
-                hit = self._tokens.get(m.group().casefold())
-                if hit is not None and not _overlaps(taken, m.start(), m.end()):
-                    yield Match(m.start(), m.end(), hit[1], hit[0])
-        for rule, rx in (("email", _EMAIL), ("pan", _PAN)):
-            for m in rx.finditer(text):
+        # Cheap pre-checks first: these run on every string of every payload.
+        if "eyJ" in text:
+            for m in JWT_SHAPE.finditer(text):
                 if not _overlaps(taken, m.start(), m.end()):
                     taken.append((m.start(), m.end()))
-                    yield Match(m.start(), m.end(), rule, REDACTED)
+                    yield Match(m.start(), m.end(), "jwt", REDACTED)
+        if self._tokens:
+            tokens = self._tokens
+            for m in _TOKEN.finditer(text):
+                hit = tokens.get(m.group().casefold())
+                if hit is not None and not _overlaps(taken, m.start(), m.end()):
+                    yield Match(m.start(), m.end(), hit[1], hit[0])
+        if "@" in text:
+            for m in _EMAIL.finditer(text):
+                if not _overlaps(taken, m.start(), m.end()):
+                    taken.append((m.start(), m.end()))
+                    yield Match(m.start(), m.end(), "email", REDACTED)
+        if len(text) >= 10:
+            for m in _PAN.finditer(text):
+                if not _overlaps(taken, m.start(), m.end()):
+                    taken.append((m.start(), m.end()))
+                    yield Match(m.start(), m.end(), "pan", REDACTED)
 
     def scrub(self, text: str) -> str:
         """``text`` with every known sensitive value replaced."""
@@ -198,8 +220,7 @@ class Redactor:
     # -- payloads ---------------------------------------------------------------------------
     def learn(self, obj: Any) -> None:
         """Learn the secrets and identifiers held under sensitive keys anywhere in ``obj``."""
-        for key, value in _keyed_leaves(obj):
-            norm = normalise_key(key)
+        for norm, value in _sensitive_leaves(obj):
             if norm in SECRET_KEYS:
                 for leaf in _scalars(value):
                     self.add_secret(str(leaf), label=f"secret:{norm}")
@@ -210,34 +231,49 @@ class Redactor:
     def redact(self, obj: Any) -> Any:
         """A copy of ``obj`` with sensitive keys replaced and every string scrubbed."""
         self.learn(obj)
-        return self._transform(obj)
+        memo: dict[str, str] = {}  # the table is fixed for this call: equal strings, equal output
+        return self._transform(obj, memo)
 
-    def _transform(self, obj: Any) -> Any:
-        if isinstance(obj, Mapping):
+    def _scrub_memo(self, text: str, memo: dict[str, str]) -> str:
+        if len(text) < MIN_SCRUB_LENGTH:
+            return text
+        done = memo.get(text)
+        if done is None:
+            done = memo[text] = self.scrub(text)
+        return done
+
+    def _transform(self, obj: Any, memo: dict[str, str]) -> Any:
+        if isinstance(obj, dict):
             out: dict[str, Any] = {}
             for key, value in obj.items():
-                norm = normalise_key(str(key))
-                safe_key = self.scrub(str(key))
+                norm = normalise_key(key) if isinstance(key, str) else str(key)
+                safe_key = self._scrub_memo(str(key), memo)
                 if norm in SECRET_KEYS:
                     out[safe_key] = REDACTED if value not in (None, "") else value
                 elif norm in IDENTIFIER_KINDS:
-                    out[safe_key] = self._alias(value, IDENTIFIER_KINDS[norm])
+                    out[safe_key] = self._alias(value, IDENTIFIER_KINDS[norm], memo)
+                elif isinstance(value, str):
+                    out[safe_key] = self._scrub_memo(value, memo)
+                elif isinstance(value, dict | list | tuple):
+                    out[safe_key] = self._transform(value, memo)
                 else:
-                    out[safe_key] = self._transform(value)
+                    out[safe_key] = value
             return out
         if isinstance(obj, list | tuple):
-            return [self._transform(item) for item in obj]
+            return [self._transform(item, memo) for item in obj]
         if isinstance(obj, str):
-            return self.scrub(obj)
+            return self._scrub_memo(obj, memo)
+        if isinstance(obj, Mapping):
+            return self._transform(dict(obj), memo)
         return obj
 
-    def _alias(self, value: Any, kind: str) -> Any:
+    def _alias(self, value: Any, kind: str, memo: dict[str, str]) -> Any:
         if value is None or value == "" or isinstance(value, bool):
             return value
         if isinstance(value, list | tuple):
-            return [self._alias(item, kind) for item in value]
+            return [self._alias(item, kind, memo) for item in value]
         if isinstance(value, Mapping):
-            return self._transform(value)
+            return self._transform(value, memo)
         return self.add_identifier(value, kind)
 
 
@@ -245,17 +281,21 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(start < e and s < end for s, e in spans)
 
 
-def _keyed_leaves(obj: Any) -> Iterator[tuple[str, Any]]:
+def _sensitive_leaves(obj: Any) -> Iterator[tuple[str, Any]]:
+    """(normalised key, value) for every sensitive key anywhere in ``obj``."""
     stack = [obj]
+    sensitive = SECRET_KEYS | IDENTIFIER_KINDS.keys()
     while stack:
         item = stack.pop()
         if isinstance(item, Mapping):
             for key, value in item.items():
-                yield str(key), value
-                if isinstance(value, Mapping | list | tuple):
+                norm = normalise_key(key) if isinstance(key, str) else str(key)
+                if norm in sensitive:
+                    yield norm, value
+                elif isinstance(value, Mapping | list | tuple):
                     stack.append(value)
         elif isinstance(item, list | tuple):
-            stack.extend(item)
+            stack.extend(c for c in item if isinstance(c, Mapping | list | tuple))
 
 
 def _scalars(value: Any) -> Iterator[str | int | float]:
