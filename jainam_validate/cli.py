@@ -75,6 +75,39 @@ Sim = Annotated[
 SimProfile = Annotated[
     Profile, typer.Option("--sim-profile", help="Account type the simulator plays with --sim.")
 ]
+Retries = Annotated[
+    int,
+    typer.Option("--retries", min=0, max=10, help="Retries of a read on 5xx/429/connect errors."),
+]
+Rate = Annotated[
+    float, typer.Option("--rate", min=0, help="At most this many requests per second (0: no cap).")
+]
+Breaker = Annotated[
+    int,
+    typer.Option(
+        "--breaker", min=0, help="Stop calling a route after N failed samples (0: never)."
+    ),
+]
+ConnectTimeout = Annotated[
+    float, typer.Option("--connect-timeout", min=0.1, help="Seconds to open a connection.")
+]
+ReadTimeout = Annotated[
+    float, typer.Option("--read-timeout", min=0.1, help="Seconds to wait for an answer.")
+]
+
+
+def _resilience(retries: int, rate: float, breaker: int) -> Any:
+    from jainam_validate.resilience import Resilience, RetryPolicy
+
+    return Resilience(
+        retry=RetryPolicy(retries=retries), rate_per_s=rate, breaker_threshold=breaker
+    )
+
+
+def _timeouts(connect: float, read: float) -> Any:
+    from jainam_validate.client import Timeouts
+
+    return Timeouts(connect=connect, read=read)
 
 
 @dataclass
@@ -216,6 +249,11 @@ def login(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not keep the session tokens in the keyring.")
     ] = False,
+    retries: Retries = 2,
+    rate: Rate = 10.0,
+    breaker: Breaker = 3,
+    connect_timeout: ConnectTimeout = 5.0,
+    read_timeout: ReadTimeout = 30.0,
     sim: Sim = False,
     sim_profile: SimProfile = Profile.investor,
     evidence_dir: EvidenceDir = None,
@@ -237,6 +275,8 @@ def login(
             market_session=True,
             reuse_session=False,
             cache_session=not no_cache and not sim,
+            resilience=_resilience(retries, rate, breaker),
+            timeouts=_timeouts(connect_timeout, read_timeout),
         )
         result = execute(ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store)
         _show_login(io, result)
@@ -301,6 +341,11 @@ def fetch(
     day_or_net: Annotated[
         DayOrNet, typer.Option("--day-or-net", help="Positions view (positions only).")
     ] = DayOrNet.NetWise,
+    retries: Retries = 2,
+    rate: Rate = 10.0,
+    breaker: Breaker = 3,
+    connect_timeout: ConnectTimeout = 5.0,
+    read_timeout: ReadTimeout = 30.0,
     sim: Sim = False,
     sim_profile: SimProfile = Profile.investor,
     evidence_dir: EvidenceDir = None,
@@ -323,6 +368,8 @@ def fetch(
             day_or_net=day_or_net.value,
             reuse_session=not sim,
             cache_session=not sim,
+            resilience=_resilience(retries, rate, breaker),
+            timeouts=_timeouts(connect_timeout, read_timeout),
         )
         result = execute(ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store)
         _show_fetch(io, result, flow.value)
@@ -415,6 +462,11 @@ def run(
     day_or_net: Annotated[
         DayOrNet, typer.Option("--day-or-net", help="Positions view.")
     ] = DayOrNet.NetWise,
+    retries: Retries = 2,
+    rate: Rate = 10.0,
+    breaker: Breaker = 3,
+    connect_timeout: ConnectTimeout = 5.0,
+    read_timeout: ReadTimeout = 30.0,
     sim: Sim = False,
     sim_profile: SimProfile = Profile.investor,
     evidence_dir: EvidenceDir = None,
@@ -447,6 +499,8 @@ def run(
                 thresholds_ms=chosen.thresholds_ms,
                 junit=junit,
                 step_summary=Path(summary) if summary else None,
+                resilience=_resilience(retries, rate, breaker),
+                timeouts=_timeouts(connect_timeout, read_timeout),
             )
             with _progress(io, chosen.iterations * len(options.flows)) as on_event:
                 result = execute(
@@ -579,6 +633,65 @@ def report_command(
             )
         else:
             io.note(f"wrote {run_dir / 'report.md'} and {run_dir / 'SHA256SUMS'}")
+
+
+# -- audit -----------------------------------------------------------------------------------
+@app.command()
+def audit(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to scan.")],
+    json_out: JsonOut = False,
+    no_color: NoColor = False,
+    verbose: Verbose = False,
+) -> None:
+    """Scan files for secrets and unredacted identifiers; exit 1 on any finding."""
+    from jainam_validate import audit as auditing
+    from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+    from jainam_validate.redact import Redactor
+    from jainam_validate.scanner import Scanner
+    from jainam_validate.settings import Layers, pseudonym_key, read_dotenv
+
+    io = _io(json_out, no_color, verbose)
+    with _boundary(io):
+        dotenv_path = Path.cwd() / ".env"
+        dotenv = read_dotenv(dotenv_path) if dotenv_path.exists() else {}
+        store = KeyringStore()
+        layers = Layers(dict(os.environ), dotenv, store)
+        redactor = Redactor(pseudonym_key(dict(os.environ))[0])
+        known = 0
+        for name in CREDENTIAL_NAMES + (
+            "JAINAM_INTERACTIVE_SESSION_TOKEN",
+            "JAINAM_MARKET_SESSION_TOKEN",
+        ):
+            found = layers.lookup(name)
+            if found is not None:
+                redactor.add_secret(found.value.get_secret_value(), "secret:configured")
+                known += 1
+        client = layers.lookup("JAINAM_CLIENT_ID", use_keyring=False)
+        if client is not None:
+            redactor.add_identifier(client.value.get_secret_value(), "client")
+            known += 1
+        _keyring_note(io, store)
+        read, findings = auditing.audit(paths, Scanner(redactor))
+        if io.json:
+            data = {
+                "files": read,
+                "known_values": known,
+                "findings": [
+                    {"path": str(f.path), "line": f.finding.line, "column": f.finding.column,
+                     "rule": f.finding.rule}
+                    for f in findings
+                ],
+            }  # fmt: skip
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        else:
+            for f in findings:
+                io.out.print(f.line(), markup=False, highlight=False, soft_wrap=True)
+            io.note(
+                f"audit: {read} files scanned against {known} configured secrets/ids and the "
+                f"pattern rules: {len(findings)} finding(s)"
+            )
+        if findings:
+            raise typer.Exit(1)
 
 
 # -- store-creds ---------------------------------------------------------------------------
@@ -748,6 +861,13 @@ def simulate(
             simulator.stop()
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a pass like Ctrl-C: evidence finished, exit 130
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     app()

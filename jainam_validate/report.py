@@ -105,7 +105,16 @@ def verdict(manifest: RunManifest) -> str:
         return "**FAIL**: the run completed, but at least one check failed (see Deviations)."
     if code is None:
         return "**INCOMPLETE**: the run did not record an exit code."
-    return f"**ERROR** (exit {code}): {manifest.error or 'the run could not complete'}"
+    reason = manifest.error or _EXIT_MEANING.get(code, "the run could not complete")
+    return f"**ERROR** (exit {code}): {reason}"
+
+
+_EXIT_MEANING = {
+    2: "usage or configuration error",
+    3: "the broker rejected the credentials or the session token (see Deviations)",
+    4: "the broker could not be reached",
+    7: "the leak guard stopped an artifact from being written",
+}
 
 
 def mitigation(record: TimingRecord, manifest: RunManifest) -> str:

@@ -9,8 +9,11 @@ says so. Exceptions that carry an exit code are re-raised after the folder is fi
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +28,7 @@ from jainam_validate.evidence import CheckResult, RunFolder, RunManifest
 from jainam_validate.harness import BOOKS, FlowResult, Harness, Session
 from jainam_validate.pnl import Instrument, PnlResult, batches, evaluate, instrument_of
 from jainam_validate.redact import Redactor
+from jainam_validate.resilience import RateLimiter, Resilience
 from jainam_validate.settings import AccountType, Layers, Settings
 from jainam_validate.stats import summarise
 from jainam_validate.timing import Outcome, TimingRecord, now_iso
@@ -49,6 +53,7 @@ class PassOptions:
     cache_session: bool = True  # keep tokens from a fresh login in the keyring
     thresholds_ms: dict[str, float] = field(default_factory=dict)
     timeouts: Timeouts = Timeouts()
+    resilience: Resilience = Resilience()
     pnl: bool = False  # price holdings from live quotes (release check AC3)
     junit: Path | None = None  # also write JUnit XML here
     step_summary: Path | None = None  # append a compact summary here ($GITHUB_STEP_SUMMARY)
@@ -132,8 +137,15 @@ def execute(
     market_failure: errors.JainamError | None = None
     holdings_pnl: PnlResult | None = None
     interrupted = False
-    client = XtsClient(root, transport=transport, timeouts=options.timeouts)
-    harness = Harness(settings, client, redactor, sink, folder.run_id)
+    client = XtsClient(
+        root,
+        transport=transport,
+        timeouts=options.timeouts,
+        rate_limiter=RateLimiter(options.resilience.rate_per_s),
+    )
+    harness = Harness(
+        settings, client, redactor, sink, folder.run_id, resilience=options.resilience
+    )
     try:
         on_event("session", 0)
         if origin == "env":
@@ -189,21 +201,43 @@ def execute(
         extra["flow:login_market"] = CheckResult(status="fail", detail=str(market_failure))
     if options.pnl:
         extra["holdings_pnl"] = _pnl_check(holdings_pnl, market_failure, samples)
-    exit_code = _finish(
-        folder,
-        manifest,
-        records,
-        options,
-        failure,
-        interrupted,
-        extra,
-        [market_failure.exit_code] if market_failure else [],
-    )
+    with _signals_deferred():
+        exit_code = _finish(
+            folder,
+            manifest,
+            records,
+            options,
+            failure,
+            interrupted,
+            extra,
+            [market_failure.exit_code] if market_failure else [],
+        )
     if interrupted:
         raise KeyboardInterrupt
     if failure is not None:
         raise failure
     return PassResult(folder, manifest, exit_code, session, samples, records)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """While the folder is being finished, a second Ctrl-C/SIGTERM waits until it is done
+    (then interrupts), so run.json, report.md and SHA256SUMS are never left half-written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {
+        sig: signal.signal(sig, lambda signum, _frame: pending.append(signum))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if pending:
+        raise KeyboardInterrupt
 
 
 def _ci_surfaces(folder: RunFolder, options: PassOptions) -> None:
@@ -355,7 +389,8 @@ def _finish(
     if failure is not None:
         codes.append(failure.exit_code)
         manifest.error = f"{type(failure).__name__}: {failure}"
-    if any(r.outcome is Outcome.AUTH_ERROR for r in records):
+    # A token rejected for good (the final attempt of a sample), not one renewed on the way.
+    if any(s.outcomes.get(Outcome.AUTH_ERROR.value) for s in manifest.flows.values()):
         codes.append(ExitCode.AUTH)
     if any(c.status == "fail" for c in manifest.checks.values()):
         codes.append(ExitCode.CHECKS_FAILED)

@@ -65,7 +65,10 @@ def test_holdings_500_fails_the_run_but_the_other_flows_pass(isolated_environmen
     assert checks["flow:positions"]["status"] == checks["flow:tradebook"]["status"] == "pass"
     report = (folder / "report.md").read_text()
     assert "HTTP 500" in report and "Express HTML 500 page" in report
-    assert [r["flow"] for r in timings(folder)].count("holdings") == 2
+    # every retry of the 500 is its own record: 2 samples x (1 + 2 retries)
+    attempts = [(r["sample"], r["attempt"]) for r in timings(folder) if r["flow"] == "holdings"]
+    assert attempts == [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3)]
+    assert manifest(folder)["flows"]["holdings"]["retries"] == 4
 
 
 def test_report_rebuilds_a_copied_folder_byte_for_byte(

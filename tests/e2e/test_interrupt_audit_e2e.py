@@ -1,0 +1,91 @@
+"""End to end: interrupting a pass, malformed configuration, and ``audit``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from jainam_validate.simulator import DEMO_CREDENTIALS, SimConfig, Simulator
+
+from .cli import cli, creds_env, manifest, run_folders
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupt_leaves_valid_evidence_and_exit_130(
+    sig: signal.Signals, isolated_environment: Path
+) -> None:
+    with Simulator(SimConfig(delays_ms={"holdings": 1500})) as simulator:
+        env = {**os.environ, "JAINAM_BASE_URL": simulator.base_url, **creds_env(DEMO_CREDENTIALS)}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jainam_validate", "run", "--iterations", "5", "--rate", "0"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 20
+        timings_file = None
+        while time.monotonic() < deadline:
+            found = list((isolated_environment / "evidence").glob("*/timings.jsonl"))
+            if found and "positions" in found[0].read_text():
+                timings_file = found[0]
+                break
+            time.sleep(0.05)
+        assert timings_file is not None
+        time.sleep(0.3)  # now inside the slow holdings call
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in out + err and "interrupted" in err
+    (folder,) = run_folders(isolated_environment / "evidence")
+    for line in (folder / "timings.jsonl").read_text().splitlines():
+        json.loads(line)
+    m = manifest(folder)
+    assert m["interrupted"] is True and m["exit_code"] == 130
+    assert (folder / "report.md").read_text().splitlines()[2].startswith("**INTERRUPTED**")
+    assert not list(folder.rglob(".*.tmp"))
+    rebuilt = cli("report", str(folder))
+    assert rebuilt.code == 0
+
+
+def test_malformed_dotenv_is_one_line_exit_2(isolated_environment: Path) -> None:
+    (isolated_environment / ".env").write_text(
+        "JAINAM_BASE_URL=https://h:1\nnot an assignment Zq9\n"
+    )
+    result = cli("run")
+    assert result.code == 2
+    assert ".env line 2" in result.stderr and "Zq9" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_audit_passes_the_harness_own_evidence_and_catches_a_planted_secret(
+    isolated_environment: Path,
+) -> None:
+    assert cli("run", "--sim", "--iterations", "2").code == 0
+    assert cli("run", "--sim", "--sim-profile", "dealer").code == 0
+    clean = cli("audit", "evidence", "--json")
+    assert clean.code == 0, clean.output
+    report = json.loads(clean.stdout)
+    assert report["findings"] == [] and report["files"] >= 12
+    # plant the configured secret (URL-encoded) in a copy of a log: audit names file, line, rule
+    secret = "Mk$29#xQ0pL-validation"
+    log = isolated_environment / "app.log"
+    log.write_text(
+        "GET /x ok\nPOST /login body=secretKey%3D"
+        + secret.replace("$", "%24").replace("#", "%23")
+        + "\n"
+    )
+    found = cli("audit", str(log), env={"JAINAM_MARKET_API_SECRET": secret})
+    assert found.code == 1
+    assert f"{log}:2:" in found.stdout and secret not in found.output
+    missing = cli("audit", "no-such-dir")
+    assert missing.code == 2 and "no-such-dir" in missing.stderr
