@@ -99,6 +99,7 @@ class RawExchange:
     body_read: float | None = None
     phases: Phases = field(default_factory=Phases)
     conn_reused: bool | None = None
+    query: dict[str, str] = field(default_factory=dict)  # raw values: redact before writing
     retry_after: str | None = None
     error_class: str | None = None
     error_message: str | None = None
@@ -188,6 +189,7 @@ class XtsClient:
             method=method,
             route=path,
             query_keys=sorted(params) if params else [],
+            query=dict(params) if params else {},
             requested_at=utc_iso(datetime.now(UTC)),
             started=time.perf_counter(),
         )

@@ -69,6 +69,7 @@ class RunManifest(BaseModel):
     flows: dict[str, FlowSummary] = Field(default_factory=dict)
     checks: dict[str, CheckResult] = Field(default_factory=dict)
     leak_guard: dict[str, int] = Field(default_factory=dict)
+    cassette: str | None = None
     exit_code: int | None = None
     error: str | None = None
 

@@ -131,6 +131,7 @@ class Harness:
         *,
         resilience: Resilience | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        recorder: Callable[[RawExchange, Verdict], None] | None = None,
     ) -> None:
         self.settings = settings
         self.client = client
@@ -145,6 +146,7 @@ class Harness:
         self.breaker = CircuitBreaker(resilience.breaker_threshold)
         self._rng = random.Random()
         self._sleep = sleep
+        self._recorder = recorder
         client_id = settings.client_id.get_secret_value()
         redactor.add_identifier(client_id, "client")
         for sourced in settings.credentials.values():
@@ -168,6 +170,8 @@ class Harness:
     ) -> TimingRecord:
         if verdict.envelope is not None:
             self.redactor.learn(verdict.envelope)  # tokens and ids in the answer are now known
+        if self._recorder is not None:
+            self._recorder(raw, verdict)
         text = error if error is not None else verdict.error
         now = time.perf_counter()
         record = TimingRecord(

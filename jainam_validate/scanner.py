@@ -25,8 +25,8 @@ _ASSIGNMENT = re.compile(
     r"[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?([^\s\"'&,;<>|)}\]]{6,})"
 )
 _PLACEHOLDERS = frozenset(
-    {REDACTED.casefold(), "env", ".env", "keyring", "sim", "null", "none", "true", "false",
-     PRO_CLIENT_PLACEHOLDER, "<redacted>", "***"}
+    {REDACTED.casefold(), "<redacted>", "***", PRO_CLIENT_PLACEHOLDER, "null", "none", "true",
+     "false", "env", ".env", "keyring", "sim", "replay"}  # credential *sources*, not values
 )  # fmt: skip
 _PSEUDONYM = re.compile(r"[a-z]+_[0-9a-f]{8}\Z")
 # "/" is left out so paths (evidence/<run-id>/samples/...) are not one long token.

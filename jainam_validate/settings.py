@@ -28,7 +28,7 @@ from jainam_validate import errors
 from jainam_validate.client import MARKET_DATA_PREFIXES
 from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
 
-Source = Literal["env", ".env", "keyring", "sim"]
+Source = Literal["env", ".env", "keyring", "sim", "replay"]
 
 #: Every variable the harness reads, with what .env.example and the README say of it.
 VARIABLES: dict[str, str] = {
@@ -98,11 +98,13 @@ class Layers:
         dotenv: Mapping[str, str],
         keyring: KeyringStore | None,
         sim: Mapping[str, str] | None = None,
+        sim_source: Source = "sim",
     ) -> None:
         self.environ = environ
         self.dotenv = dotenv
         self.keyring = keyring
         self.sim = sim or {}
+        self.sim_source = sim_source
 
     def lookup(self, name: str, *, use_keyring: bool = True) -> Sourced | None:
         if self.environ.get(name):
@@ -114,7 +116,7 @@ class Layers:
             if value:
                 return Sourced(value=SecretStr(value), source="keyring")
         if self.sim.get(name):
-            return Sourced(value=SecretStr(self.sim[name]), source="sim")
+            return Sourced(value=SecretStr(self.sim[name]), source=self.sim_source)
         return None
 
     def plain(self, name: str, default: str) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from jainam_validate import errors, report
+from jainam_validate.cassette import Recorder
 from jainam_validate.client import Timeouts, XtsClient
 from jainam_validate.credentials import CachedSession, KeyringStore, load_session, save_session
 from jainam_validate.errors import ExitCode
@@ -55,6 +56,7 @@ class PassOptions:
     timeouts: Timeouts = Timeouts()
     resilience: Resilience = Resilience()
     pnl: bool = False  # price holdings from live quotes (release check AC3)
+    record: Path | None = None  # also write a sanitized cassette of every exchange here
     junit: Path | None = None  # also write JUnit XML here
     step_summary: Path | None = None  # append a compact summary here ($GITHUB_STEP_SUMMARY)
 
@@ -143,8 +145,15 @@ def execute(
         timeouts=options.timeouts,
         rate_limiter=RateLimiter(options.resilience.rate_per_s),
     )
+    recorder = Recorder(folder.scanner) if options.record is not None else None
     harness = Harness(
-        settings, client, redactor, sink, folder.run_id, resilience=options.resilience
+        settings,
+        client,
+        redactor,
+        sink,
+        folder.run_id,
+        resilience=options.resilience,
+        recorder=recorder,
     )
     try:
         on_event("session", 0)
@@ -196,6 +205,21 @@ def execute(
         interrupted = True
     finally:
         client.close()
+    extra_codes = [market_failure.exit_code] if market_failure else []
+    if recorder is not None and options.record is not None and not interrupted:
+        recorder.meta = {
+            "command": options.command,
+            "target_host": settings.host,
+            "account_type": session.account_type.value if session else None,
+            "first_market_data_prefix": settings.market_data_prefix,
+            "market_data_prefix": session.market_data_prefix if session else None,
+        }
+        try:
+            recorder.save(options.record)
+            manifest.cassette = str(options.record)
+        except errors.JainamError as exc:  # a leak (7) or an unusable folder (2)
+            failure = failure or exc
+            extra_codes.append(exc.exit_code)
     extra: dict[str, CheckResult] = {}
     if market_failure is not None:
         extra["flow:login_market"] = CheckResult(status="fail", detail=str(market_failure))
@@ -210,7 +234,7 @@ def execute(
             failure,
             interrupted,
             extra,
-            [market_failure.exit_code] if market_failure else [],
+            extra_codes,
         )
     if interrupted:
         raise KeyboardInterrupt

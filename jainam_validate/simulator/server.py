@@ -12,10 +12,11 @@ import socket
 import socketserver
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from jainam_validate.simulator import responses as r
@@ -27,6 +28,14 @@ MAX_REQUEST_BODY = 8 * 1024 * 1024
 DRIP_CHUNKS = 15
 DRIP_INTERVAL_S = 0.1
 _DEFAULT_CONFIG = SimConfig()
+
+
+class App(Protocol):
+    """What the server serves: the simulator's XtsApp, or a cassette replay."""
+
+    def handle(self, req: Request) -> Reply: ...
+
+    def sensitive_values(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -213,8 +222,14 @@ class Simulator:
     are known before ``start``)."""
 
     def __init__(
-        self, config: SimConfig = _DEFAULT_CONFIG, host: str = "127.0.0.1", port: int = 0
+        self,
+        config: SimConfig = _DEFAULT_CONFIG,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        app: Callable[[Callable[[float], None]], App] | None = None,
     ) -> None:
+        """``app`` builds another application to serve on this server (given the server's
+        interruptible sleep); cassette replay uses it to take exactly the simulator's path."""
         bind_host, family = _loopback(host)
         self.config = config
         self.request_log: list[SimRequest] = []
@@ -222,7 +237,7 @@ class Simulator:
         self._stop = threading.Event()
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
-        self._app = XtsApp(config, sleep=self._sleep)
+        self._app: App = app(self._sleep) if app is not None else XtsApp(config, sleep=self._sleep)
         self._httpd = _HttpServer((bind_host, port), family, self)
         self._host = bind_host
         self._thread: threading.Thread | None = None
@@ -242,6 +257,7 @@ class Simulator:
 
     @property
     def account_user_id(self) -> str:
+        assert isinstance(self._app, XtsApp), "only the simulator has an account"
         return self._app.book.user_id
 
     def start(self) -> Simulator:
