@@ -53,6 +53,11 @@ class DayOrNet(StrEnum):
     DayWise = "DayWise"
 
 
+class ReplayLatency(StrEnum):
+    none = "none"
+    recorded = "recorded"
+
+
 class Profile(StrEnum):
     investor = "investor"
     dealer = "dealer"
@@ -88,6 +93,18 @@ Breaker = Annotated[
         "--breaker", min=0, help="Stop calling a route after N failed samples (0: never)."
     ),
 ]
+Record = Annotated[
+    Path | None,
+    typer.Option("--record", help="Also write a sanitized cassette of every exchange to DIR."),
+]
+Replay = Annotated[
+    Path | None,
+    typer.Option("--replay", help="Serve a recorded cassette on loopback instead of the broker."),
+]
+ReplayLatencyOpt = Annotated[
+    ReplayLatency,
+    typer.Option("--replay-latency", help="recorded: wait each exchange's recorded api_ms."),
+]
 ConnectTimeout = Annotated[
     float, typer.Option("--connect-timeout", min=0.1, help="Seconds to open a connection.")
 ]
@@ -102,6 +119,19 @@ def _resilience(retries: int, rate: float, breaker: int) -> Any:
     return Resilience(
         retry=RetryPolicy(retries=retries), rate_per_s=rate, breaker_threshold=breaker
     )
+
+
+def _record_folder(folder: Path | None) -> Path | None:
+    """Refuse, before any call, a --record folder that is neither new, empty nor a cassette."""
+    if folder is not None and folder.exists():
+        from jainam_validate import errors
+        from jainam_validate.cassette import INDEX
+
+        if not folder.is_dir() or (any(folder.iterdir()) and not (folder / INDEX).exists()):
+            raise errors.UsageError(
+                f"--record {folder}: exists and is not a cassette; name a new or empty folder"
+            )
+    return folder
 
 
 def _timeouts(connect: float, read: float) -> Any:
@@ -175,9 +205,16 @@ class BrokerContext:
 
 @contextmanager
 def _broker(
-    io: Io, *, sim: bool, sim_profile: Profile, evidence_dir: Path | None
+    io: Io,
+    *,
+    sim: bool,
+    sim_profile: Profile,
+    evidence_dir: Path | None,
+    replay: Path | None = None,
+    replay_latency: ReplayLatency = ReplayLatency.none,
 ) -> Iterator[BrokerContext]:
-    """Resolve configuration (and start the simulator for --sim) for a broker command."""
+    """Resolve configuration (and start the simulator for --sim, or a cassette replay for
+    --replay) for a broker command."""
     from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
     from jainam_validate.redact import Redactor
     from jainam_validate.settings import Layers, Settings, pseudonym_key, read_dotenv
@@ -189,6 +226,14 @@ def _broker(
     if warning:
         io.note(f"note: {warning}")
     redactor = Redactor(key)
+    if sim and replay is not None:
+        from jainam_validate import errors
+
+        raise errors.UsageError("use either --sim or --replay, not both")
+    if replay is not None:
+        with _replay(io, replay, replay_latency, environ, evidence_dir, redactor) as ctx:
+            yield ctx
+        return
     if not sim:
         store = KeyringStore()
         layers = Layers(environ, dotenv, store)
@@ -220,6 +265,43 @@ def _broker(
         settings = Settings.resolve(layers, evidence_dir=evidence_dir)
         io.debug(f"simulator ({sim_profile.value}) on {simulator.base_url}")
         yield BrokerContext(settings, layers, None, redactor, simulator)
+
+
+@contextmanager
+def _replay(
+    io: Io,
+    folder: Path,
+    latency: ReplayLatency,
+    environ: dict[str, str],
+    evidence_dir: Path | None,
+    redactor: Redactor,
+) -> Iterator[BrokerContext]:
+    """Serve a cassette on loopback; no credentials, no network, no keyring."""
+    from jainam_validate import cassette
+    from jainam_validate.credentials import CREDENTIAL_NAMES
+    from jainam_validate.replay import ReplayApp
+    from jainam_validate.settings import Layers, Settings
+    from jainam_validate.simulator import Simulator
+
+    recorded = cassette.load(folder)
+
+    def app(sleep: Any) -> ReplayApp:
+        return ReplayApp(recorded, sleep, recorded_latency=latency is ReplayLatency.recorded)
+
+    with Simulator(app=app) as server:
+        env = {k: v for k, v in environ.items() if k == "JAINAM_EVIDENCE_DIR"}
+        env["JAINAM_BASE_URL"] = server.base_url
+        first = recorded.index.get("first_market_data_prefix")
+        if first:
+            env["JAINAM_MARKET_DATA_PREFIX"] = first
+        # The replay server issues its own tokens: any credentials do; these say where from.
+        placeholders = {name: f"replay-{i}" for i, name in enumerate(CREDENTIAL_NAMES)}
+        layers = Layers(env, {}, None, sim=placeholders, sim_source="replay")
+        settings = Settings.resolve(layers, evidence_dir=evidence_dir)
+        io.debug(
+            f"replaying {len(recorded.exchanges)} exchanges from {folder} on {server.base_url}"
+        )
+        yield BrokerContext(settings, layers, None, redactor, server)
 
 
 def _keyring_note(io: Io, store: KeyringStore) -> None:
@@ -256,6 +338,9 @@ def login(
     read_timeout: ReadTimeout = 30.0,
     sim: Sim = False,
     sim_profile: SimProfile = Profile.investor,
+    record: Record = None,
+    replay: Replay = None,
+    replay_latency: ReplayLatencyOpt = ReplayLatency.none,
     evidence_dir: EvidenceDir = None,
     json_out: JsonOut = False,
     no_color: NoColor = False,
@@ -267,7 +352,14 @@ def login(
     io = _io(json_out, no_color, verbose)
     with (
         _boundary(io),
-        _broker(io, sim=sim, sim_profile=sim_profile, evidence_dir=evidence_dir) as ctx,
+        _broker(
+            io,
+            sim=sim,
+            sim_profile=sim_profile,
+            evidence_dir=evidence_dir,
+            replay=replay,
+            replay_latency=replay_latency,
+        ) as ctx,
     ):
         options = PassOptions(
             command="login",
@@ -275,6 +367,7 @@ def login(
             market_session=True,
             reuse_session=False,
             cache_session=not no_cache and not sim,
+            record=_record_folder(record),
             resilience=_resilience(retries, rate, breaker),
             timeouts=_timeouts(connect_timeout, read_timeout),
         )
@@ -348,6 +441,9 @@ def fetch(
     read_timeout: ReadTimeout = 30.0,
     sim: Sim = False,
     sim_profile: SimProfile = Profile.investor,
+    record: Record = None,
+    replay: Replay = None,
+    replay_latency: ReplayLatencyOpt = ReplayLatency.none,
     evidence_dir: EvidenceDir = None,
     json_out: JsonOut = False,
     no_color: NoColor = False,
@@ -359,7 +455,14 @@ def fetch(
     io = _io(json_out, no_color, verbose)
     with (
         _boundary(io),
-        _broker(io, sim=sim, sim_profile=sim_profile, evidence_dir=evidence_dir) as ctx,
+        _broker(
+            io,
+            sim=sim,
+            sim_profile=sim_profile,
+            evidence_dir=evidence_dir,
+            replay=replay,
+            replay_latency=replay_latency,
+        ) as ctx,
     ):
         options = PassOptions(
             command=f"fetch {flow.value}",
@@ -368,6 +471,7 @@ def fetch(
             day_or_net=day_or_net.value,
             reuse_session=not sim,
             cache_session=not sim,
+            record=_record_folder(record),
             resilience=_resilience(retries, rate, breaker),
             timeouts=_timeouts(connect_timeout, read_timeout),
         )
@@ -469,6 +573,9 @@ def run(
     read_timeout: ReadTimeout = 30.0,
     sim: Sim = False,
     sim_profile: SimProfile = Profile.investor,
+    record: Record = None,
+    replay: Replay = None,
+    replay_latency: ReplayLatencyOpt = ReplayLatency.none,
     evidence_dir: EvidenceDir = None,
     json_out: JsonOut = False,
     no_color: NoColor = False,
@@ -486,7 +593,14 @@ def run(
         if junit is not None:
             _check_writable(junit)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        with _broker(io, sim=sim, sim_profile=sim_profile, evidence_dir=evidence_dir) as ctx:
+        with _broker(
+            io,
+            sim=sim,
+            sim_profile=sim_profile,
+            evidence_dir=evidence_dir,
+            replay=replay,
+            replay_latency=replay_latency,
+        ) as ctx:
             options = PassOptions(
                 command="run",
                 iterations=chosen.iterations,
@@ -499,6 +613,7 @@ def run(
                 thresholds_ms=chosen.thresholds_ms,
                 junit=junit,
                 step_summary=Path(summary) if summary else None,
+                record=_record_folder(record),
                 resilience=_resilience(retries, rate, breaker),
                 timeouts=_timeouts(connect_timeout, read_timeout),
             )
@@ -633,6 +748,71 @@ def report_command(
             )
         else:
             io.note(f"wrote {run_dir / 'report.md'} and {run_dir / 'SHA256SUMS'}")
+
+
+# -- drift -----------------------------------------------------------------------------------
+@app.command()
+def drift(
+    cassette_dir: Annotated[Path, typer.Argument(help="The recorded cassette (the baseline).")],
+    against: Annotated[
+        Path | None, typer.Option("--against", help="Compare with this cassette (or run folder).")
+    ] = None,
+    sim: Annotated[
+        bool, typer.Option("--sim", help="Compare with a fresh pass on the simulator.")
+    ] = False,
+    sim_profile: SimProfile = Profile.investor,
+    live: Annotated[
+        bool,
+        typer.Option("--live", help="Compare with a fresh pass against the configured broker."),
+    ] = False,
+    evidence_dir: EvidenceDir = None,
+    json_out: JsonOut = False,
+    no_color: NoColor = False,
+    verbose: Verbose = False,
+) -> None:
+    """Report payload-shape drift (added, removed, retyped fields, codes); exit 1 on drift."""
+    import tempfile
+
+    from jainam_validate import cassette, errors
+    from jainam_validate import drift as drifting
+    from jainam_validate.validation import PassOptions, execute
+
+    io = _io(json_out, no_color, verbose)
+    with _boundary(io):
+        if sum((against is not None, sim, live)) != 1:
+            raise errors.UsageError("drift needs exactly one of --against DIR, --sim and --live")
+        baseline = cassette.load(cassette_dir)
+        if against is not None:
+            fresh = cassette.load(against)
+        else:
+            with tempfile.TemporaryDirectory(prefix="jv-drift-") as tmp:
+                with _broker(
+                    io, sim=sim, sim_profile=sim_profile, evidence_dir=evidence_dir
+                ) as ctx:
+                    options = PassOptions(
+                        command="drift", market_session=True, pnl=True, record=Path(tmp) / "fresh",
+                        reuse_session=not sim, cache_session=not sim,
+                    )  # fmt: skip
+                    execute(
+                        ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store
+                    )
+                fresh = cassette.load(Path(tmp) / "fresh")
+        drifts, unmatched = drifting.compare(baseline, fresh)
+        if io.json:
+            data = {
+                "baseline": str(cassette_dir),
+                "drift": [d.__dict__ for d in drifts],
+                "flows_not_compared": unmatched,
+            }
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        else:
+            for d in drifts:
+                io.out.print(d.line(), markup=False, highlight=False, soft_wrap=True)
+            for flow in unmatched:
+                io.out.print(f"{flow}: only one side has a successful answer; not compared")
+            io.note(f"drift: {len(drifts)} difference(s), {len(unmatched)} flow(s) not compared")
+        if drifts or unmatched:
+            raise typer.Exit(1)
 
 
 # -- audit -----------------------------------------------------------------------------------
