@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-.PHONY: setup demo test lint typecheck check clean
+.PHONY: setup demo test smoke lint typecheck check clean bench
 setup: $(STAMP)
 
 ## A whole validation pass against the built-in simulator: no account, no network.
@@ -23,6 +23,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## CI smoke: a whole pass replayed from each shipped cassette (no network, no credentials),
+## then an audit of everything it wrote.
+SMOKE_DIR ?= .smoke
+smoke: $(STAMP)
+	rm -rf $(SMOKE_DIR)
+	$(BIN)/jainam-validate run --replay tests/fixtures/cassettes/investor --evidence-dir $(SMOKE_DIR) --no-color
+	$(BIN)/jainam-validate run --replay tests/fixtures/cassettes/dealer --evidence-dir $(SMOKE_DIR) --no-color
+	$(BIN)/jainam-validate audit $(SMOKE_DIR) tests/fixtures/cassettes
+
 lint: $(STAMP)
 	$(BIN)/ruff check jainam_validate tests
 	$(BIN)/ruff format --check jainam_validate tests
@@ -30,7 +39,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-check: lint typecheck test
+check: lint typecheck test smoke
+
+## Benchmarks (figures, not tests; see BENCHMARKS.md): fidelity vs curl, overhead, scale, start-up.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .smoke .pytest_cache .mypy_cache .ruff_cache *.egg-info
