@@ -167,8 +167,9 @@ class Harness:
         transform_ms: float | None,
         outcome: Outcome | None = None,
         error: str | None = None,
+        learned: bool = False,
     ) -> TimingRecord:
-        if verdict.envelope is not None:
+        if verdict.envelope is not None and not learned:
             self.redactor.learn(verdict.envelope)  # tokens and ids in the answer are now known
         if self._recorder is not None:
             self._recorder(raw, verdict)
@@ -209,9 +210,9 @@ class Harness:
             "secretKey": s.secret("JAINAM_INTERACTIVE_API_SECRET"),
             "source": s.source,
         }
-        started = time.perf_counter()
         self._interactive_logins += 1
         raw = self.client.exchange("login_interactive", "POST", LOGIN_INTERACTIVE, json_body=body)
+        started = raw.started
         verdict = classify(raw)
         record = self._record(
             raw,
@@ -255,11 +256,12 @@ class Harness:
         prefixes = [s.market_data_prefix] + [
             p for p in MARKET_DATA_PREFIXES if p != s.market_data_prefix
         ]
-        started = time.perf_counter()
+        started: float | None = None
         self._market_logins += 1
         for attempt, prefix in enumerate(prefixes[:2], start=1):
             route = f"{prefix}/auth/login"
             raw = self.client.exchange("login_market", "POST", route, json_body=body)
+            started = raw.started if started is None else started
             verdict = classify(raw)
             record = self._record(
                 raw,
@@ -369,7 +371,7 @@ class Harness:
         Returns the final outcome, what ``transform`` made of the last usable answer, and the
         last attempt's record. Never raises for broker answers.
         """
-        started = time.perf_counter()
+        started: float | None = None
         attempt = 0
         while True:
             attempt += 1
@@ -380,14 +382,21 @@ class Harness:
                 flow, method, route, token=token.get_secret_value(), params=params,
                 json_body=json_body,
             )  # fmt: skip
+            # The sample's clock starts when its first request is handed to httpx: time spent
+            # waiting for the rate cap before it is not latency (later back-off and throttling
+            # between attempts is, since the user waits for it).
+            started = raw.started if started is None else started
+            t0 = time.perf_counter()  # transform_ms covers parsing too (CONTRACT)
             verdict = classify(raw)
-            t0 = time.perf_counter()
             outcome, payload, error = verdict.outcome, None, None
+            learned = False
             if outcome is Outcome.OK and verdict.envelope is not None:
                 outcome, payload, error = transform(self.redactor.redact(verdict.envelope), raw)
+                learned = True
             record = self._record(
                 raw,
                 verdict,
+                learned=learned,
                 sample=sample,
                 attempt=attempt,
                 sample_started=started,

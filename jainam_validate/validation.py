@@ -197,8 +197,7 @@ def execute(
                     if flow == "holdings" and options.pnl and session.market_token is not None:
                         on_event("quotes", sample)
                         holdings_pnl = _price_holdings(harness, session, result)
-                    samples[flow] = result
-                    _write_sample(folder, result, session)
+                    samples[flow] = result  # written once, when the folder is finished
     except errors.JainamError as exc:
         failure = exc
     except KeyboardInterrupt:
@@ -235,6 +234,7 @@ def execute(
             interrupted,
             extra,
             extra_codes,
+            [(result, session) for result in samples.values() if session is not None],
         )
     if interrupted:
         raise KeyboardInterrupt
@@ -399,6 +399,7 @@ def _finish(
     interrupted: bool,
     extra_checks: dict[str, CheckResult],
     extra_codes: list[ExitCode],
+    samples: list[tuple[FlowResult, Session]],
 ) -> ExitCode:
     manifest.ended_at = now_iso()
     manifest.interrupted = interrupted
@@ -422,6 +423,8 @@ def _finish(
     manifest.exit_code = int(exit_code)
     manifest.leak_guard = {"known_values": folder.redactor.known_count}
     try:
+        for result, session in samples:
+            _write_sample(folder, result, session)
         folder.write_json("run.json", manifest.model_dump(mode="json"))
         folder.write_text("report.md", report.render_folder(folder.path))
     except errors.LeakDetected as leak:
