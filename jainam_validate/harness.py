@@ -32,7 +32,7 @@ from jainam_validate.client import (
     RawExchange,
     XtsClient,
 )
-from jainam_validate.models import NORMALISERS, BookShapeError, MalformedRow
+from jainam_validate.models import IDENTIFIER_FIELDS, NORMALISERS, BookShapeError, MalformedRow
 from jainam_validate.pnl import Instrument, QuoteParse, parse_quotes, quotes_body
 from jainam_validate.redact import Redactor
 from jainam_validate.resilience import CircuitBreaker, Resilience
@@ -42,7 +42,8 @@ from jainam_validate.timing import Outcome, Phases, TimingRecord, now_iso
 BOOKS: tuple[str, ...] = ("positions", "holdings", "tradebook")
 Sink = Callable[[TimingRecord], None]
 Origin = Literal["login", "env", "cache"]
-#: Turns a redacted, successful envelope into (outcome, payload, error text).
+#: Turns a successful (raw) envelope into (outcome, redacted payload, error text); it must
+#: learn the envelope's identifiers before anything of it is returned.
 Transform = Callable[[dict[str, Any], RawExchange], tuple[Outcome, Any, "str | None"]]
 
 
@@ -391,7 +392,7 @@ class Harness:
             outcome, payload, error = verdict.outcome, None, None
             learned = False
             if outcome is Outcome.OK and verdict.envelope is not None:
-                outcome, payload, error = transform(self.redactor.redact(verdict.envelope), raw)
+                outcome, payload, error = transform(verdict.envelope, raw)  # it redacts
                 learned = True
             record = self._record(
                 raw,
@@ -455,7 +456,10 @@ class Harness:
             record = self._skip("quotes", route, {}, self._quote_samples)
             return QuoteResult(Outcome.SKIPPED, None, record)
 
-        def transform(safe: dict[str, Any], raw: RawExchange) -> tuple[Outcome, Any, str | None]:
+        def transform(
+            envelope: dict[str, Any], raw: RawExchange
+        ) -> tuple[Outcome, Any, str | None]:
+            safe = self.redactor.redact(envelope)
             try:
                 parsed = parse_quotes(safe.get("result"))
             except ValueError as exc:
@@ -489,12 +493,19 @@ class Harness:
             record = self._skip(flow, route, params, sample)
             return FlowResult(flow=flow, sample=sample, outcome=Outcome.SKIPPED, record=record)
 
-        def transform(safe: dict[str, Any], raw: RawExchange) -> tuple[Outcome, Any, str | None]:
+        def transform(
+            envelope: dict[str, Any], raw: RawExchange
+        ) -> tuple[Outcome, Any, str | None]:
+            # Books are large: learn every identifier from the raw payload, normalise, then
+            # redact only the normalised rows (not a full redacted copy of a 90 MB book).
+            self.redactor.learn(envelope)
             try:
-                models, malformed = NORMALISERS[flow](safe.get("result"))
+                models, malformed = NORMALISERS[flow](envelope.get("result"))
             except BookShapeError as exc:
                 return Outcome.BAD_RESPONSE, None, f"HTTP {raw.status}: unexpected shape: {exc}"
-            rows = [m.model_dump(mode="json") for m in models]
+            rows = self.redactor.redact_rows(
+                [m.model_dump(mode="json") for m in models], IDENTIFIER_FIELDS
+            )
             outcome = Outcome.EMPTY if not rows and not malformed else Outcome.OK
             return outcome, (rows, malformed), None
 

@@ -212,6 +212,16 @@ def trades_from(result: Any) -> tuple[list[Trade], list[MalformedRow]]:
     return _rows(((str(i), r) for i, r in enumerate(result)), Trade.from_row)
 
 
+#: Fields of the normalised rows that hold identifiers, with their pseudonym kind (the same
+#: kinds as the raw keys they come from: AppOrderID -> order, AccountID -> acct, ...).
+IDENTIFIER_FIELDS: dict[str, str] = {
+    "account": "acct",
+    "client": "client",
+    "order": "order",
+    "exchange_order": "xorder",
+    "execution": "exec",
+}
+
 NORMALISERS: dict[str, Callable[[Any], tuple[Sequence[BaseModel], list[MalformedRow]]]] = {
     "positions": positions_from,
     "holdings": holdings_from,

@@ -13,7 +13,6 @@ no I/O; the same matcher also serves the leak guard, which reports instead of re
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import re
 from collections.abc import Iterator, Mapping
@@ -22,6 +21,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 REDACTED = "[redacted]"
+_SECRET = "\x00secret"  # the action for secret keys (never a pseudonym kind)
 
 #: XTS addresses a dealer's own (pro) account with this literal; it identifies nobody.
 PRO_CLIENT_PLACEHOLDER = "*****"
@@ -76,7 +76,7 @@ def normalise_key(key: str) -> str:
 
 def pseudonym(key: bytes, kind: str, value: str) -> str:
     """Stable keyed pseudonym for ``value``: ``<kind>_<8 hex of HMAC-SHA256(key, kind:value)>``."""
-    digest = hmac.digest(key, f"{kind}:{value}".encode(), hashlib.sha256)
+    digest = hmac.digest(key, f"{kind}:{value}".encode(), "sha256")
     return f"{kind}_{digest[:4].hex()}"
 
 
@@ -111,13 +111,16 @@ class Redactor:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
-        # Alphanumeric identifiers, case-folded -> (replacement, rule): looked up per token.
+        # Alphanumeric identifiers, case-folded -> (kind, text): looked up per token.
         self._tokens: dict[str, tuple[str, str]] = {}
         # Everything else (secrets, ids with punctuation) -> matched by one compiled regex.
         self._complex: dict[str, tuple[str, str, bool]] = {}
         self._pattern: re.Pattern[str] | None = None
         self._lowered: dict[str, tuple[str, str, bool]] = {}
         self._aliases: dict[tuple[str, str], str] = {}
+        # Raw key -> "" (plain), SECRET, or the identifier kind; payload keys repeat per row.
+        self._actions: dict[str, str] = {}
+        self._noted: set[tuple[str, object]] = set()
 
     # -- learning ---------------------------------------------------------------------------
     def add_secret(self, value: str | None, label: str = "secret") -> None:
@@ -131,23 +134,36 @@ class Redactor:
 
     def add_identifier(self, value: object, kind: str) -> str:
         """Learn an identifier; return its pseudonym (the placeholder ``*****`` stays as is)."""
-        text = value.strip() if isinstance(value, str) else str(value).strip()
-        known = self._aliases.get((kind, text))
+        known = self._aliases.get((kind, value))  # type: ignore[arg-type]  # ints hash too
         if known is not None:
             return known
+        text = self.note_identifier(value, kind)
         if not text or text == PRO_CLIENT_PLACEHOLDER:
             return text
-        alias = pseudonym(self._key, kind, text)
-        self._aliases[(kind, text)] = alias
-        if len(text) >= MIN_SCRUB_LENGTH:
-            rule = f"identifier:{kind}"
+        alias = self._alias_of(kind, text)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            self._aliases[(kind, value)] = alias  # type: ignore[index]
+        return alias
+
+    def note_identifier(self, value: object, kind: str) -> str:
+        """Learn an identifier without computing its pseudonym yet (payloads hold far more ids
+        than ever reach a file); returns its text."""
+        text = value.strip() if isinstance(value, str) else str(value).strip()
+        if len(text) >= MIN_SCRUB_LENGTH and text != PRO_CLIENT_PLACEHOLDER:
             if _ALNUM_FULL.match(text):
-                self._tokens.setdefault(text.casefold(), (alias, rule))
-            else:
+                self._tokens.setdefault(text.casefold(), (kind, text))
+            elif text not in self._complex:
+                alias, rule = self._alias_of(kind, text), f"identifier:{kind}"
                 for form in {text, quote(text, safe=""), quote_plus(text, safe="")}:
                     if form not in self._complex:
                         self._complex[form] = (alias, rule, True)
                         self._pattern = None
+        return text
+
+    def _alias_of(self, kind: str, text: str) -> str:
+        alias = self._aliases.get((kind, text))
+        if alias is None:
+            alias = self._aliases[(kind, text)] = pseudonym(self._key, kind, text)
         return alias
 
     @property
@@ -189,7 +205,8 @@ class Redactor:
             for m in _TOKEN.finditer(text):
                 hit = tokens.get(m.group().casefold())
                 if hit is not None and not _overlaps(taken, m.start(), m.end()):
-                    yield Match(m.start(), m.end(), hit[1], hit[0])
+                    kind, raw = hit
+                    yield Match(m.start(), m.end(), f"identifier:{kind}", self._alias_of(kind, raw))
         if "@" in text:
             for m in _EMAIL.finditer(text):
                 if not _overlaps(taken, m.start(), m.end()):
@@ -201,8 +218,26 @@ class Redactor:
                     taken.append((m.start(), m.end()))
                     yield Match(m.start(), m.end(), "pan", REDACTED)
 
+    def _clean(self, text: str) -> bool:
+        """Fast path: True when nothing in ``text`` can match (most strings of a payload)."""
+        if len(text) < MIN_SCRUB_LENGTH:
+            return True
+        pattern = self._complex_pattern()
+        if pattern is not None and pattern.search(text):
+            return False
+        if "eyJ" in text or "@" in text or (len(text) >= 10 and _PAN.search(text)):
+            return False
+        tokens = self._tokens
+        if tokens:
+            if _ALNUM_FULL.match(text):
+                return text.casefold() not in tokens
+            return not any(t.casefold() in tokens for t in _TOKEN.findall(text))
+        return True
+
     def scrub(self, text: str) -> str:
         """``text`` with every known sensitive value replaced."""
+        if self._clean(text):
+            return text
         found = sorted(self.matches(text), key=lambda m: (m.start, -m.end))
         if not found:
             return text
@@ -218,21 +253,68 @@ class Redactor:
         return "".join(out)
 
     # -- payloads ---------------------------------------------------------------------------
+    def _action(self, key: Any) -> str:
+        """What to do with a key's value: "" keep, SECRET, or an identifier kind."""
+        action = self._actions.get(key)
+        if action is None:
+            norm = normalise_key(key) if isinstance(key, str) else str(key)
+            action = _SECRET if norm in SECRET_KEYS else IDENTIFIER_KINDS.get(norm, "")
+            if len(self._actions) < 10_000:
+                self._actions[key] = action
+        return action
+
     def learn(self, obj: Any) -> None:
         """Learn the secrets and identifiers held under sensitive keys anywhere in ``obj``."""
-        for norm, value in _sensitive_leaves(obj):
-            if norm in SECRET_KEYS:
-                for leaf in _scalars(value):
-                    self.add_secret(str(leaf), label=f"secret:{norm}")
-            elif norm in IDENTIFIER_KINDS:
-                for leaf in _scalars(value):
-                    self.add_identifier(leaf, IDENTIFIER_KINDS[norm])
+        stack = [obj]
+        actions, noted = self._actions, self._noted
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                for key, value in item.items():
+                    action = actions.get(key)
+                    if action is None:
+                        action = self._action(key)
+                    if not action:
+                        if isinstance(value, dict | list):
+                            stack.append(value)
+                    elif action == _SECRET:
+                        for leaf in _scalars(value):
+                            self.add_secret(str(leaf), label=f"secret:{normalise_key(str(key))}")
+                    elif type(value) is str or type(value) is int:  # the common case, inline
+                        if (action, value) not in noted:
+                            noted.add((action, value))
+                            self.note_identifier(value, action)
+                    else:
+                        for leaf in _scalars(value):
+                            self.note_identifier(leaf, action)
+            elif isinstance(item, list):
+                stack.extend(c for c in item if isinstance(c, dict | list))
 
     def redact(self, obj: Any) -> Any:
         """A copy of ``obj`` with sensitive keys replaced and every string scrubbed."""
         self.learn(obj)
         memo: dict[str, str] = {}  # the table is fixed for this call: equal strings, equal output
         return self._transform(obj, memo)
+
+    def redact_rows(
+        self, rows: list[dict[str, Any]], identifier_fields: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """Redact normalised rows (flat dicts): identifier fields become pseudonyms of their
+        kind, every other string is scrubbed. Call :meth:`learn` on the raw payload first."""
+        memo: dict[str, str] = {}
+        out = []
+        for row in rows:
+            clean: dict[str, Any] = {}
+            for key, value in row.items():
+                kind = identifier_fields.get(key)
+                if kind is not None and value is not None:
+                    clean[key] = self.add_identifier(value, kind)
+                elif isinstance(value, str):
+                    clean[key] = self._scrub_memo(value, memo)
+                else:
+                    clean[key] = value
+            out.append(clean)
+        return out
 
     def _scrub_memo(self, text: str, memo: dict[str, str]) -> str:
         if len(text) < MIN_SCRUB_LENGTH:
@@ -245,13 +327,14 @@ class Redactor:
     def _transform(self, obj: Any, memo: dict[str, str]) -> Any:
         if isinstance(obj, dict):
             out: dict[str, Any] = {}
+            action_of = self._action
             for key, value in obj.items():
-                norm = normalise_key(key) if isinstance(key, str) else str(key)
-                safe_key = self._scrub_memo(str(key), memo)
-                if norm in SECRET_KEYS:
+                action = action_of(key)
+                safe_key = self._scrub_memo(key, memo) if isinstance(key, str) else str(key)
+                if action == _SECRET:
                     out[safe_key] = REDACTED if value not in (None, "") else value
-                elif norm in IDENTIFIER_KINDS:
-                    out[safe_key] = self._alias(value, IDENTIFIER_KINDS[norm], memo)
+                elif action:
+                    out[safe_key] = self._alias(value, action, memo)
                 elif isinstance(value, str):
                     out[safe_key] = self._scrub_memo(value, memo)
                 elif isinstance(value, dict | list | tuple):
@@ -279,23 +362,6 @@ class Redactor:
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(start < e and s < end for s, e in spans)
-
-
-def _sensitive_leaves(obj: Any) -> Iterator[tuple[str, Any]]:
-    """(normalised key, value) for every sensitive key anywhere in ``obj``."""
-    stack = [obj]
-    sensitive = SECRET_KEYS | IDENTIFIER_KINDS.keys()
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            for key, value in item.items():
-                norm = normalise_key(key) if isinstance(key, str) else str(key)
-                if norm in sensitive:
-                    yield norm, value
-                elif isinstance(value, Mapping | list | tuple):
-                    stack.append(value)
-        elif isinstance(item, list | tuple):
-            stack.extend(c for c in item if isinstance(c, Mapping | list | tuple))
 
 
 def _scalars(value: Any) -> Iterator[str | int | float]:

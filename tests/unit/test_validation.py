@@ -135,12 +135,13 @@ def test_login_failure_is_raised_after_the_folder_is_finished(tmp_path: Path) ->
 def test_leak_guard_stops_a_write_when_redaction_misses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Weaken redaction on purpose, in-process: AccountID is no longer redacted by key and the
-    # value scrubber is switched off. The guard still knows the client code from the config.
-    from jainam_validate import redact
+    # Weaken redaction on purpose, in-process: the normalised rows' account field is no longer
+    # pseudonymised and the value scrubber is switched off. The guard still knows the client
+    # code from the configuration.
+    from jainam_validate import harness, redact
 
-    kinds = {k: v for k, v in redact.IDENTIFIER_KINDS.items() if k != "accountid"}
-    monkeypatch.setattr(redact, "IDENTIFIER_KINDS", kinds)
+    fields = {k: v for k, v in harness.IDENTIFIER_FIELDS.items() if k != "account"}
+    monkeypatch.setattr(harness, "IDENTIFIER_FIELDS", fields)
     monkeypatch.setattr(redact.Redactor, "scrub", lambda self, text: text)
     with pytest.raises(errors.LeakDetected) as caught:
         run(
