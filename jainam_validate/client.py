@@ -135,7 +135,9 @@ class XtsClient:
         self.root = root.rstrip("/")
         self._limiter = rate_limiter
         prefixes = tuple(dict.fromkeys(MARKET_DATA_PREFIXES + extra_market_prefixes))
-        inner = transport if transport is not None else httpx.HTTPTransport()
+        # Loading the CA bundle costs ~30 ms; a plain-http root (simulator, replay) needs none.
+        secure = self.root.startswith("https://")
+        inner = transport if transport is not None else httpx.HTTPTransport(verify=secure)
         self._http = httpx.Client(
             transport=ReadOnlyTransport(inner, prefixes),
             timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
