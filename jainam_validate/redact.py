@@ -121,6 +121,8 @@ class Redactor:
         # Raw key -> "" (plain), SECRET, or the identifier kind; payload keys repeat per row.
         self._actions: dict[str, str] = {}
         self._noted: set[tuple[str, object]] = set()
+        self._scrubbed: dict[str, str] = {}
+        self._memo_generation: tuple[int, int] = (-1, -1)
 
     # -- learning ---------------------------------------------------------------------------
     def add_secret(self, value: str | None, label: str = "secret") -> None:
@@ -293,15 +295,14 @@ class Redactor:
     def redact(self, obj: Any) -> Any:
         """A copy of ``obj`` with sensitive keys replaced and every string scrubbed."""
         self.learn(obj)
-        memo: dict[str, str] = {}  # the table is fixed for this call: equal strings, equal output
-        return self._transform(obj, memo)
+        return self._transform(obj, self._memo())
 
     def redact_rows(
         self, rows: list[dict[str, Any]], identifier_fields: Mapping[str, str]
     ) -> list[dict[str, Any]]:
         """Redact normalised rows (flat dicts): identifier fields become pseudonyms of their
         kind, every other string is scrubbed. Call :meth:`learn` on the raw payload first."""
-        memo: dict[str, str] = {}
+        memo = self._memo()
         out = []
         for row in rows:
             clean: dict[str, Any] = {}
@@ -315,6 +316,15 @@ class Redactor:
                     clean[key] = value
             out.append(clean)
         return out
+
+    def _memo(self) -> dict[str, str]:
+        """Scrub results by input text, valid while the table is unchanged: books repeat
+        symbols, statuses and times across rows and samples."""
+        generation = (len(self._tokens), len(self._complex))
+        if generation != self._memo_generation or len(self._scrubbed) > 500_000:
+            self._scrubbed = {}
+            self._memo_generation = generation
+        return self._scrubbed
 
     def _scrub_memo(self, text: str, memo: dict[str, str]) -> str:
         if len(text) < MIN_SCRUB_LENGTH:
