@@ -33,8 +33,8 @@ smoke: $(STAMP)
 	$(BIN)/jainam-validate audit $(SMOKE_DIR) tests/fixtures/cassettes
 
 lint: $(STAMP)
-	$(BIN)/ruff check jainam_validate tests
-	$(BIN)/ruff format --check jainam_validate tests
+	$(BIN)/ruff check jainam_validate tests bench
+	$(BIN)/ruff format --check jainam_validate tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
