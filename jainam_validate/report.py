@@ -35,13 +35,13 @@ BOOK_FLOWS = ("positions", "holdings", "tradebook")
 FLOW_ORDER = ("login_interactive", "login_market", "positions", "holdings", "tradebook", "quotes")
 
 
-def _flow_rank(flow: str) -> tuple[int, str]:
+def flow_rank(flow: str) -> tuple[int, str]:
     return (FLOW_ORDER.index(flow) if flow in FLOW_ORDER else len(FLOW_ORDER), flow)
 
 
 def _check_rank(name: str) -> tuple[int, tuple[int, str]]:
     kind, _, flow = name.partition(":")
-    return (["flow", "latency"].index(kind) if kind in ("flow", "latency") else 2, _flow_rank(flow))
+    return (["flow", "latency"].index(kind) if kind in ("flow", "latency") else 2, flow_rank(flow))
 
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub's cap per step summary
@@ -71,7 +71,7 @@ def load(folder: Path) -> RunView:
             flows=summarise(records),
             error="run.json is missing: the run was killed before it finished",
         )
-    manifest.flows = {f: manifest.flows[f] for f in sorted(manifest.flows, key=_flow_rank)}
+    manifest.flows = {f: manifest.flows[f] for f in sorted(manifest.flows, key=flow_rank)}
     manifest.checks = {c: manifest.checks[c] for c in sorted(manifest.checks, key=_check_rank)}
     samples: dict[str, dict[str, Any]] = {}
     for path in sorted((folder / "samples").glob("*.json")):

@@ -29,6 +29,7 @@ from jainam_validate.evidence import CheckResult, RunFolder, RunManifest
 from jainam_validate.harness import BOOKS, FlowResult, Harness, Session
 from jainam_validate.pnl import Instrument, PnlResult, batches, evaluate, instrument_of
 from jainam_validate.redact import Redactor
+from jainam_validate.report import flow_rank
 from jainam_validate.resilience import RateLimiter, Resilience
 from jainam_validate.settings import AccountType, Layers, Settings
 from jainam_validate.stats import summarise
@@ -375,7 +376,7 @@ def flow_checks(manifest: RunManifest, flows: tuple[str, ...]) -> dict[str, Chec
             checks[f"flow:{flow}"] = CheckResult(
                 status="pass", detail=f"{summary.ok}/{summary.samples} samples usable"
             )
-    for flow, limit in manifest.thresholds_ms.items():
+    for flow, limit in sorted(manifest.thresholds_ms.items(), key=lambda kv: flow_rank(kv[0])):
         summary = manifest.flows.get(flow)
         p95 = summary.p95_ms if summary else None
         if p95 is None:
