@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.exceptions import TyperException
 
 from jainam_validate import __version__
 
@@ -194,6 +195,11 @@ def _boundary(io: Io) -> Iterator[None]:
         _fail(
             io, "interrupted; what was written so far stays valid", int(errors.ExitCode.INTERRUPTED)
         )
+    except (typer.Exit, typer.Abort, TyperException):
+        raise  # Typer's own exits and usage errors
+    except Exception as exc:  # never a traceback: its text could quote broker data
+        failure = errors.InternalError.from_exception(exc)
+        _fail(io, str(failure), int(failure.exit_code))
 
 
 @dataclass

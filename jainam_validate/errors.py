@@ -11,6 +11,7 @@ line, say what to do next, and never hold a secret, token or raw identifier::
     │   ├── NotAnXtsApi (2)       the base URL answers the login route with HTML or 404
     │   └── ReadOnlyViolation (2) a route outside the read-only allow-list was about to be sent
     ├── BrokerError (1)           the broker answered, but not with a usable result
+    ├── InternalError (1)         a bug in the harness; reported by type and place only
     ├── AuthError (3)             the broker rejected the credentials or the session token
     ├── UnreachableError (4)      no HTTP response was ever received (DNS, connect, TLS, timeout)
     └── LeakDetected (7)          the leak guard stopped an artifact from being written
@@ -90,6 +91,25 @@ class BrokerError(JainamError):
     """The broker answered, but not with a usable result (5xx, HTML, unexpected shape)."""
 
     exit_code = ExitCode.CHECKS_FAILED
+
+
+class InternalError(JainamError):
+    """An unexpected exception inside the harness (a bug). Its message is never shown: it
+    could quote broker data; only the exception type and where it was raised are."""
+
+    exit_code = ExitCode.CHECKS_FAILED
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> InternalError:
+        import traceback
+        from pathlib import Path
+
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        return cls(
+            f"internal error: {type(exc).__name__}{where}; details are not shown because they "
+            "could hold broker data; please report it with this line"
+        )
 
 
 class AuthError(JainamError):

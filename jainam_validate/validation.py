@@ -203,6 +203,8 @@ def execute(
         failure = exc
     except KeyboardInterrupt:
         interrupted = True
+    except Exception as exc:  # a bug: still finish the folder, and say where, not what
+        failure = errors.InternalError.from_exception(exc)
     finally:
         client.close()
     extra_codes = [market_failure.exit_code] if market_failure else []

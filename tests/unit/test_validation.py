@@ -158,3 +158,22 @@ def test_leak_guard_stops_a_write_when_redaction_misses(
     manifest = json.loads((folder / "run.json").read_text())
     assert manifest["exit_code"] == 7
     assert CLIENT not in folder_text(folder)
+
+
+def test_an_unexpected_bug_still_finishes_the_folder_and_hides_the_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jainam_validate import harness
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise ValueError(f"invalid literal for int(): {CLIENT!r}")  # a message quoting data
+
+    monkeypatch.setattr(harness.Harness, "fetch", boom)
+    with pytest.raises(errors.InternalError) as caught:
+        run(investor_router(), tmp_path, PassOptions(command="fetch", flows=("positions",)))
+    assert "ValueError in test_validation.py:" in str(caught.value)
+    assert CLIENT not in str(caught.value)
+    (folder,) = (tmp_path / "evidence").iterdir()
+    manifest = json.loads((folder / "run.json").read_text())
+    assert manifest["exit_code"] == 1 and manifest["error"].startswith("InternalError")
+    assert (folder / "SHA256SUMS").exists() and CLIENT not in folder_text(folder)
