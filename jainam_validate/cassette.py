@@ -60,7 +60,8 @@ class Recorder:
                 "request": {
                     "method": raw.method,
                     "route": raw.route,
-                    "query": {k: redactor.scrub(v) for k, v in sorted(raw.query.items())},
+                    # by key: a dealer clientID is pseudonymised however short it is
+                    "query": redactor.redact(dict(sorted(raw.query.items()))),
                 },
                 "response": response,
                 "error": raw.error_class,
@@ -82,8 +83,9 @@ class Recorder:
         files: dict[str, str] = {}
         for exchange in self.exchanges:
             name = f"exchanges/{exchange['seq']:04d}-{exchange['flow']}.json"
-            # Values learned after an exchange was recorded are scrubbed now, then checked.
-            files[name] = redactor.scrub(dumps(exchange))
+            # Values learned after an exchange was recorded are scrubbed now (structure-aware,
+            # so the file stays valid JSON), then checked.
+            files[name] = dumps(redactor.rescrub(exchange))
         index = {
             "format": FORMAT,
             "version": VERSION,

@@ -33,7 +33,8 @@ DATA_NOT_AVAILABLE_CODES = frozenset(
 # Token"; on market data it has been reported as HTTP 200 with type "error".
 INVALID_TOKEN_CODE = "e-session-0007"
 
-_SNIPPET_BYTES = 160
+SNIPPET_CHARS = 160
+_BODY_TEXT_BYTES = 64 * 1024  # enough of an error page to scrub before cutting the snippet
 _SPACE = re.compile(r"\s+")
 
 
@@ -45,6 +46,7 @@ class Verdict:
     envelope: dict[str, Any] | None
     code: str | None
     error: str | None  # raw text: scrub before writing
+    body_text: str | None = None  # a non-JSON body, raw: scrub first, then cut (snippet())
 
     @property
     def description(self) -> str:
@@ -53,10 +55,11 @@ class Verdict:
         return str(self.envelope.get("description") or "")
 
 
-def body_snippet(body: bytes) -> str:
-    """The first bytes of a body as one line of text (for HTML error pages)."""
-    text = body[:_SNIPPET_BYTES].decode("utf-8", errors="replace")
-    return _SPACE.sub(" ", text).strip()
+def snippet(text: str) -> str:
+    """The start of an already scrubbed body as one line. Cut *after* scrubbing, so a value
+    is never split into a prefix that no longer matches; no repr(), which would escape it."""
+    line = _SPACE.sub(" ", text).strip()
+    return line if len(line) <= SNIPPET_CHARS else line[:SNIPPET_CHARS] + "…"
 
 
 def is_json_content(content_type: str | None) -> bool:
@@ -89,7 +92,7 @@ def classify(raw: RawExchange) -> Verdict:
     if is_json_content(raw.content_type):
         try:
             envelope = json.loads(raw.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             envelope = None
     if not isinstance(envelope, dict):
         # quirk: nginx (404, 502, HTTP-to-HTTPS) and Express (holdings 500) answer with HTML.
@@ -99,8 +102,8 @@ def classify(raw: RawExchange) -> Verdict:
             outcome,
             None,
             None,
-            f"HTTP {raw.status} {kind} body ({raw.content_type or 'no content type'}): "
-            f"{body_snippet(raw.body)!r}",
+            f"HTTP {raw.status} {kind} body ({raw.content_type or 'no content type'})",
+            body_text=raw.body[:_BODY_TEXT_BYTES].decode("utf-8", errors="replace"),
         )
     code = str(envelope.get("code")) if envelope.get("code") is not None else None
     described = f"HTTP {raw.status} {code or '-'}: {envelope.get('description') or ''}".strip()

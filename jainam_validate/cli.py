@@ -173,13 +173,21 @@ def _io(json_out: bool, no_color: bool, verbose: bool) -> Io:
 
 
 def _fail(io: Io, message: str, code: int) -> NoReturn:
-    io.err.print(
-        f"[red]error[/red]: {message}" if not io.err.no_color else f"error: {message}",
-        highlight=False,
-        markup=not io.err.no_color,
-        soft_wrap=True,
-    )
+    from rich.text import Text
+
+    # The message is data (it may quote broker text such as "[/b]" or "[redacted]"): never
+    # let rich read it as markup.
+    io.err.print(Text.assemble(("error", "red"), f": {message}"), highlight=False, soft_wrap=True)
+    if io.json:
+        sys.stdout.write(json.dumps({"error": message, "exit_code": code}) + "\n")
     raise typer.Exit(code)
+
+
+def _cell(value: object) -> str:
+    """A table cell: data, so rich markup in it is escaped."""
+    from rich.markup import escape
+
+    return escape("-" if value is None else str(value))
 
 
 @contextmanager
@@ -239,7 +247,8 @@ def _broker(
 
         raise errors.UsageError("use either --sim or --replay, not both")
     if replay is not None:
-        with _replay(io, replay, replay_latency, environ, evidence_dir, redactor) as ctx:
+        with _replay(io, replay, replay_latency, _evidence_env(environ, dotenv), evidence_dir,
+                     redactor) as ctx:  # fmt: skip
             yield ctx
         return
     if not sim:
@@ -266,13 +275,20 @@ def _broker(
         )
     )
     # --sim ignores the broker configuration: demo credentials, no cached or env tokens.
-    sim_env = {k: v for k, v in environ.items() if k == "JAINAM_EVIDENCE_DIR"}
+    sim_env = _evidence_env(environ, dotenv)
     with Simulator(SimConfig(profile=sim_profile.value)) as simulator:
         sim_env["JAINAM_BASE_URL"] = simulator.base_url
         layers = Layers(sim_env, {}, None, sim=demo)
         settings = Settings.resolve(layers, evidence_dir=evidence_dir)
         io.debug(f"simulator ({sim_profile.value}) on {simulator.base_url}")
         yield BrokerContext(settings, layers, None, redactor, simulator)
+
+
+def _evidence_env(environ: dict[str, str], dotenv: dict[str, str]) -> dict[str, str]:
+    """JAINAM_EVIDENCE_DIR from the environment or .env (the one setting --sim, --replay and
+    report take from the configuration)."""
+    value = environ.get("JAINAM_EVIDENCE_DIR") or dotenv.get("JAINAM_EVIDENCE_DIR")
+    return {"JAINAM_EVIDENCE_DIR": value} if value else {}
 
 
 @contextmanager
@@ -297,7 +313,7 @@ def _replay(
         return ReplayApp(recorded, sleep, recorded_latency=latency is ReplayLatency.recorded)
 
     with Simulator(app=app) as server:
-        env = {k: v for k, v in environ.items() if k == "JAINAM_EVIDENCE_DIR"}
+        env = dict(environ)  # already only JAINAM_EVIDENCE_DIR
         env["JAINAM_BASE_URL"] = server.base_url
         first = recorded.index.get("first_market_data_prefix")
         if first:
@@ -380,7 +396,7 @@ def login(
             timeouts=_timeouts(connect_timeout, read_timeout),
         )
         result = execute(ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store)
-        _show_login(io, result)
+        _show_login(io, result, ctx.settings.client_id.get_secret_value())
         raise typer.Exit(int(result.exit_code))
 
 
@@ -394,13 +410,13 @@ def _expiry(epoch: int | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S}Z (in {left // 3600}h{(left % 3600) // 60:02d}m)"
 
 
-def _show_login(io: Io, result: PassResult) -> None:
+def _show_login(io: Io, result: PassResult, client_id: str) -> None:
     session = result.session
     assert session is not None
     data: dict[str, Any] = {
         "run_id": result.manifest.run_id,
         "run_dir": str(result.folder.path),
-        "account_type": session.account_type.value,
+        "account_type": _account_label(session.account_type.value, client_id),
         "user": session.user,
         "market_data_prefix": session.market_data_prefix,
         "interactive_expires": _expiry(session.interactive_expires),
@@ -414,21 +430,29 @@ def _show_login(io: Io, result: PassResult) -> None:
     from rich.table import Table
 
     table = Table(title="login", show_header=False)
-    table.add_row("account type", data["account_type"])
-    table.add_row("user id", str(data["user"] or "-"))
-    table.add_row("market-data prefix", str(data["market_data_prefix"] or "-"))
-    table.add_row("interactive token expires", data["interactive_expires"])
-    table.add_row("market token expires", data["market_expires"])
+    table.add_row("account type", _cell(data["account_type"]))
+    table.add_row("user id", _cell(data["user"]))
+    table.add_row("market-data prefix", _cell(data["market_data_prefix"]))
+    table.add_row("interactive token expires", _cell(data["interactive_expires"]))
+    table.add_row("market token expires", _cell(data["market_expires"]))
     for flow, ms in session.login_ms.items():
         table.add_row(f"{flow} took", f"{ms:.1f} ms")
     io.out.print(table)
     io.note(f"evidence: {result.folder.path}")
 
 
+def _account_label(account: str, client_id: str) -> str:
+    """CONTRACT's words: investor, or dealer-pro when the dealer reads its own (*****) account."""
+    if account != "dealer":
+        return account
+    return "dealer-pro" if client_id == "*****" else "dealer"
+
+
 def _emit_json(io: Io, result: PassResult, extra: dict[str, Any]) -> None:
     text = json.dumps(extra, indent=2, sort_keys=True, default=str)
-    # The leak guard sees stdout too: the same check as for any artifact.
-    result.folder.guard(text, "stdout")
+    # The leak guard sees stdout too (minus the folder path the user chose, which is theirs).
+    checked = {k: v for k, v in extra.items() if k != "run_dir"}
+    result.folder.guard(json.dumps(checked, sort_keys=True, default=str), "stdout")
     sys.stdout.write(text + "\n")
 
 
@@ -520,7 +544,7 @@ def _show_fetch(io: Io, result: PassResult, flow: str) -> None:
     for column in columns:
         table.add_column(column)
     for row in rows[:50]:
-        table.add_row(*("-" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*(_cell(row.get(c)) for c in columns))
     if len(rows) > 50:
         table.caption = f"first 50 of {len(rows)} rows; all in samples/{flow}.json"
     io.out.print(table)
@@ -635,14 +659,19 @@ def run(
 
 
 def _check_writable(path: Path) -> None:
+    """Fail before any call when the JUnit file could not be written (creating nothing)."""
     from jainam_validate import errors
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8"):
-            pass
     except OSError as exc:
         raise errors.UsageError(f"cannot write {path}: {exc.strerror}") from None
+    if (
+        path.is_dir()
+        or not os.access(path.parent, os.W_OK)
+        or (path.exists() and not os.access(path, os.W_OK))
+    ):
+        raise errors.UsageError(f"cannot write {path}: not a writable file location")
 
 
 @contextmanager
@@ -702,7 +731,9 @@ def _show_run(io: Io, result: PassResult) -> None:
         checks.add_column(column)
     for name, check in m.checks.items():
         style = {"pass": "green", "fail": "red"}.get(check.status, "yellow")
-        checks.add_row(name, f"[{style}]{check.status}[/{style}]", check.detail)
+        checks.add_row(
+            _cell(name), f"[{style}]{_cell(check.status)}[/{style}]", _cell(check.detail)
+        )
     io.out.print(checks)
     io.out.print(report.verdict(m).replace("**", ""), markup=False, highlight=False)
     io.note(f"evidence: {result.folder.path} (report.md)")
@@ -726,12 +757,16 @@ def report_command(
     from jainam_validate import errors, report
     from jainam_validate.evidence import RunFolder, newest_run
     from jainam_validate.redact import Redactor
-    from jainam_validate.settings import pseudonym_key
+    from jainam_validate.settings import pseudonym_key, read_dotenv
 
     io = _io(json_out, no_color, verbose)
     with _boundary(io):
         if run_dir is None:
-            root = evidence_dir or Path(os.environ.get("JAINAM_EVIDENCE_DIR") or "evidence")
+            dotenv_path = Path.cwd() / ".env"
+            dotenv = read_dotenv(dotenv_path) if dotenv_path.exists() else {}
+            root = evidence_dir or Path(
+                _evidence_env(dict(os.environ), dotenv).get("JAINAM_EVIDENCE_DIR", "evidence")
+            )
             run_dir = newest_run(root)
         if (
             not run_dir.is_dir()
@@ -790,6 +825,7 @@ def drift(
         if sum((against is not None, sim, live)) != 1:
             raise errors.UsageError("drift needs exactly one of --against DIR, --sim and --live")
         baseline = cassette.load(cassette_dir)
+        fresh_exit = 0
         if against is not None:
             fresh = cassette.load(against)
         else:
@@ -801,10 +837,16 @@ def drift(
                         command="drift", market_session=True, pnl=True, record=Path(tmp) / "fresh",
                         reuse_session=not sim, cache_session=not sim,
                     )  # fmt: skip
-                    execute(
+                    fresh_pass = execute(
                         ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store
                     )
                 fresh = cassette.load(Path(tmp) / "fresh")
+                fresh_exit = int(fresh_pass.exit_code)
+                if fresh_exit:
+                    io.note(
+                        f"the fresh pass exited {fresh_exit} (see {fresh_pass.folder.path}): "
+                        "flows that failed there are not compared"
+                    )
         drifts, unmatched = drifting.compare(baseline, fresh)
         if io.json:
             data = {
@@ -819,7 +861,7 @@ def drift(
             for flow in unmatched:
                 io.out.print(f"{flow}: only one side has a successful answer; not compared")
             io.note(f"drift: {len(drifts)} difference(s), {len(unmatched)} flow(s) not compared")
-        if drifts or unmatched:
+        if drifts or unmatched or fresh_exit:
             raise typer.Exit(1)
 
 
@@ -940,6 +982,14 @@ def store_creds(
             io.note(
                 f"removed {len(removed)} of {len(CREDENTIAL_NAMES)} credentials from the keyring"
             )
+            base = layers.plain("JAINAM_BASE_URL", "")
+            if base:
+                from urllib.parse import urlsplit
+
+                from jainam_validate.credentials import forget_session
+
+                if forget_session(store, urlsplit(base).netloc):
+                    io.note("removed the cached session tokens of JAINAM_BASE_URL's host")
             return
         values: dict[str, str] = {}
         for name in CREDENTIAL_NAMES:

@@ -178,14 +178,6 @@ class XtsClient:
         if self._limiter is not None:
             self._limiter.acquire()  # before the clock starts: throttling is not latency
         trace = PhaseTrace()
-        request = self._http.build_request(
-            method,
-            url,
-            params=dict(params) if params else None,
-            json=dict(json_body) if json_body is not None else None,
-            headers=headers,
-            extensions={"trace": trace},
-        )
         raw = RawExchange(
             flow=flow,
             method=method,
@@ -195,6 +187,20 @@ class XtsClient:
             requested_at=utc_iso(datetime.now(UTC)),
             started=time.perf_counter(),
         )
+        try:
+            request = self._http.build_request(
+                method,
+                url,
+                params=dict(params) if params else None,
+                json=dict(json_body) if json_body is not None else None,
+                headers=headers,
+                extensions={"trace": trace},
+            )
+        except (UnicodeEncodeError, ValueError, httpx.HTTPError) as exc:
+            # e.g. a reused token with a non-ASCII character cannot go in a header
+            raw.error_class = f"InvalidRequest:{type(exc).__name__}"
+            return raw
+        raw.started = time.perf_counter()
         try:
             response = self._http.send(request, stream=True)
             try:

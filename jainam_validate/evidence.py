@@ -130,6 +130,15 @@ class RunFolder:
         os.replace(temporary, target)
         return target
 
+    def write_trusted(self, relative: str, text: str) -> Path:
+        """Write text made only of the harness's own words (the leak-stop manifest), without
+        the guard: after a guard stop, the folder must still say what happened."""
+        target = self.path / relative
+        temporary = target.with_name(f".{target.name}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
+        return target
+
     def write_json(self, relative: str, data: Any) -> Path:
         return self.write_text(relative, dumps(data))
 

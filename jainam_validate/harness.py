@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from jainam_validate import errors
-from jainam_validate.classify import Verdict, classify
+from jainam_validate.classify import Verdict, classify, snippet
 from jainam_validate.client import (
     DEALER_POSITIONS,
     DEALER_TRADEBOOK,
@@ -91,7 +91,10 @@ def jwt_expiry(token: str) -> int | None:
         payload = token.split(".")[1]
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         exp = data.get("exp")
-        return int(exp) if isinstance(exp, int | float) else None
+        if not isinstance(exp, int | float) or isinstance(exp, bool):
+            return None
+        # some issuers write milliseconds; a date past the year 5000 is one of those
+        return int(exp / 1000) if exp > 10**11 else int(exp)
     except (IndexError, ValueError, TypeError, AttributeError):
         return None
 
@@ -174,7 +177,7 @@ class Harness:
             self.redactor.learn(verdict.envelope)  # tokens and ids in the answer are now known
         if self._recorder is not None:
             self._recorder(raw, verdict)
-        text = error if error is not None else verdict.error
+        text = error if error is not None else self.describe(verdict)
         now = time.perf_counter()
         record = TimingRecord(
             run_id=self.run_id,
@@ -201,6 +204,14 @@ class Harness:
         )
         self.sink(record)
         return record
+
+    def describe(self, verdict: Verdict) -> str | None:
+        """The error text of a verdict, scrubbed; for a non-JSON body with a snippet of it."""
+        if verdict.error is None:
+            return None
+        if verdict.body_text:
+            return f"{verdict.error}: '{snippet(self.redactor.scrub(verdict.body_text))}'"
+        return verdict.error
 
     # -- sessions ---------------------------------------------------------------------------
     def login_interactive(self) -> Session:
@@ -303,20 +314,28 @@ class Harness:
                 f"{which} login: no answer from {host} ({raw.error_class}); check "
                 "JAINAM_BASE_URL, the network/VPN and that the host is up"
             )
+        not_xts = errors.NotAnXtsApi(
+            f"{which} login: POST {route} on {host} answered HTTP {raw.status} "
+            f"{raw.content_type or 'without content type'}, not XTS JSON; check "
+            "JAINAM_BASE_URL (the broker root, e.g. https://smpb.jainam.in:4143)"
+        )
+        if raw.error_class is not None or raw.status in (429, 502, 503, 504):
+            # a cut-off body or an overloaded gateway: the broker is there, but not answering
+            raise errors.BrokerError(
+                f"{which} login: {self.redactor.scrub(self.describe(verdict) or 'no answer')}"
+            )
+        if raw.status == 404:
+            raise not_xts  # JSON or not: that route does not exist on this host
         if verdict.envelope is None:
             # quirk: nginx answers plain HTTP on the TLS port with an HTML 400.
             if b"plain http request was sent to https port" in raw.body.lower():
                 raise errors.UnreachableError(
                     f"{which} login: {host} expects HTTPS; use https:// in JAINAM_BASE_URL"
                 )
-            if raw.status is not None and (raw.status == 404 or raw.status < 500):
-                raise errors.NotAnXtsApi(
-                    f"{which} login: POST {route} on {host} answered HTTP {raw.status} "
-                    f"{raw.content_type or 'without content type'}, not XTS JSON; check "
-                    "JAINAM_BASE_URL (the broker root, e.g. https://smpb.jainam.in:4143)"
-                )
+            if raw.status is not None and raw.status < 500:
+                raise not_xts
             raise errors.BrokerError(
-                f"{which} login: {self.redactor.scrub(verdict.error or 'no usable answer')}"
+                f"{which} login: {self.redactor.scrub(self.describe(verdict) or 'no answer')}"
             )
         if verdict.outcome is Outcome.OK:
             result = verdict.envelope.get("result")
@@ -325,7 +344,9 @@ class Harness:
                 return result
             raise errors.BrokerError(f"{which} login answered success without a token")
         described = self.redactor.scrub(verdict.error or "")
-        if raw.status is not None and raw.status < 500:
+        # A rejection is a 4xx error envelope; a 200 with type "error" or a 5xx is the broker
+        # failing, not the credentials.
+        if raw.status is not None and 400 <= raw.status < 500:
             hint = (
                 "JAINAM_INTERACTIVE_API_KEY/SECRET"
                 if which == "interactive"

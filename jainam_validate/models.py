@@ -29,7 +29,11 @@ def to_decimal(value: Any) -> Decimal | None:
     if isinstance(value, int | Decimal):
         return Decimal(value)
     if isinstance(value, float):
-        return None if value != value else Decimal(repr(value))
+        if value != value:
+            return None
+        if value in (float("inf"), float("-inf")):
+            raise ValueError("not a finite number")
+        return Decimal(repr(value))
     text = str(value).strip()
     if text.casefold() in _MISSING:
         return None
@@ -38,7 +42,12 @@ def to_decimal(value: Any) -> Decimal | None:
         number = Decimal(text.replace(",", ""))
     except InvalidOperation:
         raise ValueError("not a number") from None
-    return None if number.is_nan() else number
+    if number.is_nan():
+        return None
+    # quirk guard: "Infinity" or 1e999999 would break the arithmetic downstream
+    if not number.is_finite() or abs(number.adjusted()) > 18:
+        raise ValueError("not a finite number")
+    return number
 
 
 def to_instrument_id(value: Any) -> int | None:

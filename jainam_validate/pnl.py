@@ -73,7 +73,7 @@ def parse_quotes(result: Any) -> QuoteParse:
         try:
             quote = json.loads(item) if isinstance(item, str) else item
             key = (int(quote["ExchangeSegment"]), int(quote["ExchangeInstrumentID"]))
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
             parsed.unreadable += 1
             continue
         touchline = quote.get("Touchline")
@@ -127,10 +127,15 @@ def _label(row: Mapping[str, Any]) -> str:
     return str(row.get("symbol") or row.get("isin") or "?")
 
 
-def evaluate(rows: Sequence[Mapping[str, Any]], ltp: Mapping[Instrument, Decimal]) -> PnlResult:
-    """Per-holding and total P&L from live LTPs; names every holding that could not be priced."""
+def evaluate(
+    rows: Sequence[Mapping[str, Any]],
+    ltp: Mapping[Instrument, Decimal],
+    unreadable: Sequence[str] = (),
+) -> PnlResult:
+    """Per-holding and total P&L from live LTPs; names every holding that could not be priced,
+    and every holdings row that could not even be read (``unreadable``: ISINs or indexes)."""
     enriched: list[dict[str, Any]] = []
-    problems: list[str] = []
+    problems: list[str] = [f"{where}: holdings row could not be read" for where in unreadable]
     invested_total = Decimal(0)
     current_total = Decimal(0)
     for row in rows:
@@ -169,13 +174,14 @@ def evaluate(rows: Sequence[Mapping[str, Any]], ltp: Mapping[Instrument, Decimal
                 current_total += current
         enriched.append(out)
     held = [r for r in rows if (to_decimal(r.get("quantity")) or 0) > 0]
-    if not held:
+    if not held and not problems:
         return PnlResult(enriched, "not_applicable", "no holdings with quantity > 0",
                          Decimal(0), Decimal(0), [])  # fmt: skip
     if problems:
         return PnlResult(
             enriched, "fail",
-            f"{len(problems)} of {len(held)} holdings could not be priced from live quotes",
+            f"{len(problems)} of {len(held) + len(unreadable)} holdings could not be read or "
+            "priced from live quotes",
             invested_total, current_total, problems,
         )  # fmt: skip
     total, spent = money(current_total - invested_total), money(invested_total)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import hmac
+import html
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -52,6 +54,7 @@ IDENTIFIER_KINDS: Mapping[str, str] = {
 #: Identifiers shorter than this are pseudonymised under their key but not hunted in free text
 #: (a three-character code would match inside ordinary words); see the README's residual risks.
 MIN_SCRUB_LENGTH = 4
+MIN_NUMERIC_SCRUB_LENGTH = 6
 
 _TOKEN = re.compile(r"[A-Za-z0-9]{4,}")
 _ALNUM_FULL = re.compile(r"[A-Za-z0-9]+\Z")
@@ -80,13 +83,24 @@ def pseudonym(key: bytes, kind: str, value: str) -> str:
     return f"{kind}_{digest[:4].hex()}"
 
 
-def encoded_forms(value: str) -> set[str]:
-    """The forms a secret takes on the way to a file: plain, URL-encoded, base64."""
-    raw = value.encode()
+def escaped_forms(value: str) -> set[str]:
+    """The forms a value takes when a broker echoes it: plain, URL-encoded, JSON-escaped
+    (inside an error description), HTML-escaped (inside an error page)."""
     return {
         value,
         quote(value, safe=""),
         quote_plus(value, safe=""),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        html.escape(value, quote=True),
+        html.escape(value, quote=True).replace("&#x27;", "&#39;"),
+    }
+
+
+def encoded_forms(value: str) -> set[str]:
+    """The forms a secret takes on the way to a file: the echoed forms, and base64."""
+    raw = value.encode()
+    return escaped_forms(value) | {
         base64.b64encode(raw).decode().rstrip("="),
         base64.urlsafe_b64encode(raw).decode().rstrip("="),
     }
@@ -151,12 +165,15 @@ class Redactor:
         """Learn an identifier without computing its pseudonym yet (payloads hold far more ids
         than ever reach a file); returns its text."""
         text = value.strip() if isinstance(value, str) else str(value).strip()
-        if len(text) >= MIN_SCRUB_LENGTH and text != PRO_CLIENT_PLACEHOLDER:
+        # A short all-digit id (a client code "2026") would match years and quantities in
+        # free text: it is pseudonymised under its key, not hunted everywhere.
+        minimum = MIN_NUMERIC_SCRUB_LENGTH if text.isdigit() else MIN_SCRUB_LENGTH
+        if len(text) >= minimum and text != PRO_CLIENT_PLACEHOLDER:
             if _ALNUM_FULL.match(text):
                 self._tokens.setdefault(text.casefold(), (kind, text))
             elif text not in self._complex:
                 alias, rule = self._alias_of(kind, text), f"identifier:{kind}"
-                for form in {text, quote(text, safe=""), quote_plus(text, safe="")}:
+                for form in escaped_forms(text):
                     if form not in self._complex:
                         self._complex[form] = (alias, rule, True)
                         self._pattern = None
@@ -312,10 +329,34 @@ class Redactor:
                     clean[key] = self.add_identifier(value, kind)
                 elif isinstance(value, str):
                     clean[key] = self._scrub_memo(value, memo)
+                elif type(value) is int:
+                    clean[key] = self._number(value)
                 else:
                     clean[key] = value
             out.append(clean)
         return out
+
+    def rescrub(self, obj: Any) -> Any:
+        """Scrub every string (and known-id number) of an already redacted structure again
+        with the current table, without re-applying key rules (their values are pseudonyms)."""
+        memo = self._memo()
+        if isinstance(obj, dict):
+            return {self._scrub_memo(str(k), memo): self.rescrub(v) for k, v in obj.items()}
+        if isinstance(obj, list | tuple):
+            return [self.rescrub(item) for item in obj]
+        if isinstance(obj, str):
+            return self._scrub_memo(obj, memo)
+        if type(obj) is int:
+            return self._number(obj)
+        return obj
+
+    def _number(self, value: int) -> int | str:
+        """A JSON number that is a known identifier under a key we do not list (say a
+        ParentAppOrderID) becomes its pseudonym too; every other number stays a number."""
+        if value < 10 ** (MIN_NUMERIC_SCRUB_LENGTH - 1) or not self._tokens:
+            return value
+        hit = self._tokens.get(str(value))
+        return value if hit is None else self._alias_of(*hit)
 
     def _memo(self) -> dict[str, str]:
         """Scrub results by input text, valid while the table is unchanged: books repeat
@@ -349,6 +390,8 @@ class Redactor:
                     out[safe_key] = self._scrub_memo(value, memo)
                 elif isinstance(value, dict | list | tuple):
                     out[safe_key] = self._transform(value, memo)
+                elif type(value) is int:
+                    out[safe_key] = self._number(value)
                 else:
                     out[safe_key] = value
             return out

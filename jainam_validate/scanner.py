@@ -29,6 +29,15 @@ _PLACEHOLDERS = frozenset(
      "false", "env", ".env", "keyring", "sim", "replay"}  # credential *sources*, not values
 )  # fmt: skip
 _PSEUDONYM = re.compile(r"[a-z]+_[0-9a-f]{8}\Z")
+# An identifier field whose value is not one of our pseudonyms: how audit tells a raw id
+# from a redacted one without knowing any value (raw XTS keys and our normalised ones).
+_ID_FIELD = re.compile(
+    r"(?i)(?<![a-z0-9_])[\"']?(?:userid|clientid|client_?code|accountid|loginid|dealerid|"
+    r"apporderid|exchangeorderid|executionid|exchangetradeid|orderuniqueidentifier|"
+    r"orderreferenceid|messagesynchronizeuniquekey|order|exchange_order|execution|account|"
+    r"client)[\"']?\s*[:=]\s*[\"']?([^\s\"'`&,;<>|)}\]]+)"
+)
+_ID_PLACEHOLDERS = frozenset({PRO_CLIENT_PLACEHOLDER, "…", "null", "none", "", "[redacted]"})
 # "/" is left out so paths (evidence/<run-id>/samples/...) are not one long token.
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+_-])[A-Za-z0-9+_-]{28,}={0,2}(?![A-Za-z0-9+_-])")
 _HEX = re.compile(r"[0-9a-fA-F]+\Z")
@@ -84,6 +93,15 @@ class Scanner:
                 continue
             taken.append((m.start(1), m.end(1)))
             yield Finding("assignment", m.start(1))
+        for m in _ID_FIELD.finditer(text):
+            value = m.group(1)
+            if value.casefold() in _ID_PLACEHOLDERS or _PSEUDONYM.match(value):
+                continue
+            # XTS ids carry digits (JC4187, 1100012345); prose ("account: books") does not
+            if not any(c.isdigit() for c in value) or _overlaps(taken, m.start(1), m.end(1)):
+                continue
+            taken.append((m.start(1), m.end(1)))
+            yield Finding("unredacted-identifier", m.start(1))
         for m in _CANDIDATE.finditer(text):
             if _high_entropy(m.group()) and not _overlaps(taken, m.start(), m.end()):
                 yield Finding("high-entropy", m.start())

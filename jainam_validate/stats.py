@@ -40,6 +40,7 @@ class FlowSummary(BaseModel):
     samples: int
     ok: int
     failed: int
+    warmup_failed: int = 0  # warm-up samples are out of the statistics, never out of the checks
     attempts: int
     retries: int
     outcomes: dict[str, int]
@@ -67,12 +68,14 @@ def summarise(records: Iterable[TimingRecord], *, warmup: int = 0) -> dict[str, 
             values = [getattr(r.phases, name) for r in attempts]
             phases[name] = _median([v for v in values if v is not None])
         cold = [r.api_ms for r in attempts if r.conn_reused is False and r.api_ms is not None]
-        warm = [r.api_ms for r in attempts if r.conn_reused is True and r.api_ms is not None]
+        reused = [r.api_ms for r in attempts if r.conn_reused is True and r.api_ms is not None]
         outcomes = Counter(finals[n].outcome.value for n in counted)
+        warm = [n for n in finals if n not in counted]
         out[flow] = FlowSummary(
             samples=len(counted),
             ok=len(usable),
             failed=len(counted) - len(usable),
+            warmup_failed=sum(not finals[n].outcome.usable for n in warm),
             attempts=len(attempts),
             retries=len(attempts) - len(counted),
             outcomes=dict(sorted(outcomes.items())),
@@ -81,6 +84,6 @@ def summarise(records: Iterable[TimingRecord], *, warmup: int = 0) -> dict[str, 
             max_ms=max(usable) if usable else None,
             phase_medians_ms=phases,
             cold_api_ms_median=_median(cold),
-            warm_api_ms_median=_median(warm),
+            warm_api_ms_median=_median(reused),
         )
     return out

@@ -25,7 +25,7 @@ from jainam_validate.cassette import Recorder
 from jainam_validate.client import Timeouts, XtsClient
 from jainam_validate.credentials import CachedSession, KeyringStore, load_session, save_session
 from jainam_validate.errors import ExitCode
-from jainam_validate.evidence import CheckResult, RunFolder, RunManifest
+from jainam_validate.evidence import CheckResult, RunFolder, RunManifest, dumps
 from jainam_validate.harness import BOOKS, FlowResult, Harness, Session
 from jainam_validate.pnl import Instrument, PnlResult, batches, evaluate, instrument_of
 from jainam_validate.redact import Redactor
@@ -85,8 +85,8 @@ def _session_plan(
                 "investor or dealer (no login result says which routes apply)"
             )
         if options.market_session and settings.market_session_token is None:
-            settings = settings.with_credentials(layers)
-        return settings, None, "env"
+            return settings.with_credentials(layers), None, "env"
+        return _credentials_if_any(settings, layers), None, "env"
     if options.reuse_session and store is not None:
         cached = load_session(store, settings.host)
         now = time.time()
@@ -95,8 +95,17 @@ def _session_plan(
             and (cached.interactive_expires or 0) > now + EXPIRY_MARGIN_S
             and (not options.market_session or cached.market_token)
         ):
-            return settings, cached, "cache"
+            return _credentials_if_any(settings, layers), cached, "cache"
     return settings.with_credentials(layers), None, "login"
+
+
+def _credentials_if_any(settings: Settings, layers: Layers) -> Settings:
+    """Reused tokens need no credentials, but with them a token rejected as "Invalid Token"
+    can be renewed once by a fresh login."""
+    try:
+        return settings.with_credentials(layers)
+    except errors.MissingCredential:
+        return settings
 
 
 def execute(
@@ -303,7 +312,7 @@ def _price_holdings(harness: Harness, session: Session, result: FlowResult) -> P
         quoted = harness.quotes(session, batch)
         if quoted.parsed is not None:
             ltp.update(quoted.parsed.ltp)
-    priced = evaluate(result.rows, ltp)
+    priced = evaluate(result.rows, ltp, [m.index for m in result.malformed])
     result.rows = priced.rows
     return priced
 
@@ -374,6 +383,11 @@ def flow_checks(manifest: RunManifest, flows: tuple[str, ...]) -> dict[str, Chec
                 status="fail",
                 detail=f"{summary.failed}/{summary.samples} samples failed ({outcomes})",
             )
+        elif summary.warmup_failed:
+            checks[f"flow:{flow}"] = CheckResult(
+                status="fail",
+                detail=f"{summary.warmup_failed} warm-up sample(s) failed (see Deviations)",
+            )
         else:
             checks[f"flow:{flow}"] = CheckResult(
                 status="pass", detail=f"{summary.ok}/{summary.samples} samples usable"
@@ -431,12 +445,23 @@ def _finish(
         folder.write_json("run.json", manifest.model_dump(mode="json"))
         folder.write_text("report.md", report.render_folder(folder.path))
     except errors.LeakDetected as leak:
-        # The guard refused run.json or report.md: say so in a manifest that holds nothing else.
-        manifest.flows, manifest.checks = {}, {}
-        manifest.error = f"{type(leak).__name__}: {leak}"
-        manifest.exit_code = int(ExitCode.LEAK)
-        folder.write_json("run.json", manifest.model_dump(mode="json"))
-        folder.write_text("report.md", report.render_folder(folder.path))
+        # The guard refused an artifact: say so in a manifest of our own words only (the
+        # leak message names file, rule and offset, never the value), checked or not.
+        minimal = RunManifest(
+            run_id=manifest.run_id,
+            command=manifest.command,
+            started_at=manifest.started_at,
+            ended_at=manifest.ended_at,
+            exit_code=int(ExitCode.LEAK),
+            error=f"{type(leak).__name__}: {leak}",
+        )
+        folder.write_trusted("run.json", dumps(minimal.model_dump(mode="json")))
+        try:
+            folder.write_text("report.md", report.render_folder(folder.path))
+        except errors.LeakDetected:
+            folder.write_trusted(
+                "report.md", f"# Run {manifest.run_id}\n\n{report.verdict(minimal)}\n"
+            )
         folder.seal()
         raise
     folder.seal()

@@ -89,3 +89,28 @@ def test_audit_passes_the_harness_own_evidence_and_catches_a_planted_secret(
     assert f"{log}:2:" in found.stdout and secret not in found.output
     missing = cli("audit", "no-such-dir")
     assert missing.code == 2 and "no-such-dir" in missing.stderr
+
+
+def test_json_mode_prints_one_error_document_on_stdout(isolated_environment: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"JAINAM_BASE_URL": f"http://127.0.0.1:{port}", **creds_env(DEMO_CREDENTIALS)}
+    result = cli("run", "--json", env=env)
+    assert result.code == 4
+    data = json.loads(result.stdout)
+    assert data["exit_code"] == 4 and "no answer" in data["error"]
+
+
+def test_an_error_message_is_printed_as_text_not_rich_markup(isolated_environment: Path) -> None:
+    from jainam_validate.simulator import SimCredentials
+
+    wrong = SimCredentials("k[/b]ey", "[redacted]x", "m", "n")
+    with Simulator(SimConfig()) as simulator:
+        env = {"JAINAM_BASE_URL": simulator.base_url, **creds_env(wrong)}
+        result = cli("fetch", "positions", env=env)
+    assert result.code == 3
+    assert "Traceback" not in result.output and "MarkupError" not in result.output
+    assert "rejected" in result.stderr

@@ -87,7 +87,8 @@ def test_html_error_page_carries_status_type_and_first_bytes() -> None:
     assert verdict.outcome is Outcome.HTTP_ERROR
     assert verdict.envelope is None
     assert "HTTP 500" in (verdict.error or "") and "text/html" in (verdict.error or "")
-    assert "Error rendering view" in (verdict.error or "")
+    # the body travels separately, to be scrubbed before it is cut to a snippet
+    assert "Error rendering view" in (verdict.body_text or "")
 
 
 def test_non_json_200_is_a_bad_response() -> None:

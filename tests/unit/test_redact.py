@@ -68,8 +68,10 @@ def test_values_are_scrubbed_inside_urls_and_encoded_forms() -> None:
 
 def test_identifiers_match_only_on_word_edges_but_secrets_anywhere() -> None:
     r = Redactor(KEY)
-    r.add_identifier("4187", "client")
-    assert r.scrub("qty 41870 and 4187") == f"qty 41870 and {pseudonym(KEY, 'client', '4187')}"
+    r.add_identifier("418723", "client")
+    assert (
+        r.scrub("qty 4187230 and 418723") == f"qty 4187230 and {pseudonym(KEY, 'client', '418723')}"
+    )
     r.add_secret("s3cr3tvalue")
     assert "s3cr3tvalue" not in r.scrub("prefixs3cr3tvaluesuffix")
 
@@ -120,3 +122,33 @@ def test_matches_report_rule_and_position_for_the_guard() -> None:
     r.add_identifier("JC4187", "client")
     found = list(r.matches('{"x": "jc4187"}'))
     assert [(m.rule, m.start) for m in found] == [("identifier:client", 7)]
+
+
+def test_short_numeric_ids_are_pseudonymised_by_key_but_not_hunted_in_text() -> None:
+    r = Redactor(KEY)
+    out = r.redact({"ClientID": "2026", "note": "on 2026-11-27, 2026 shares"})
+    assert out["ClientID"] == pseudonym(KEY, "client", "2026")
+    assert out["note"] == "on 2026-11-27, 2026 shares"
+
+
+def test_echoed_values_are_caught_json_and_html_escaped() -> None:
+    r = Redactor(KEY)
+    secret = "Xy7'Qp\\9z\"R<&>"
+    r.add_secret(secret)
+    import html
+    import json as _json
+
+    for echoed in (
+        _json.dumps(secret)[1:-1],
+        html.escape(secret),
+        html.escape(secret).replace("&#x27;", "&#39;"),
+    ):
+        assert secret not in r.scrub(f"parse error near {echoed} here")
+        assert echoed not in r.scrub(f"parse error near {echoed} here")
+
+
+def test_a_known_id_held_as_a_json_number_under_an_unlisted_key_is_pseudonymised() -> None:
+    r = Redactor(KEY)
+    out = r.redact({"AppOrderID": 1100012345, "ParentAppOrderID": 1100012345, "Quantity": 1100})
+    assert out["ParentAppOrderID"] == out["AppOrderID"] == pseudonym(KEY, "order", "1100012345")
+    assert out["Quantity"] == 1100

@@ -88,6 +88,12 @@ def test_a_failing_flow_gives_exit_1_and_still_a_folder(tmp_path: Path) -> None:
 
 def test_rejected_token_gives_exit_3(tmp_path: Path) -> None:
     router = respx.Router(base_url=ROOT)
+    # the renewal (credentials are configured) is rejected too: the token stays rejected
+    router.post("/interactive/user/session").mock(
+        return_value=httpx.Response(
+            400, json=envelope({}, code="e-user-0005", type_="error", description="Invalid key")
+        )
+    )
     router.get("/interactive/orders/trades").mock(
         return_value=httpx.Response(
             400,

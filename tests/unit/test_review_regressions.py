@@ -1,0 +1,164 @@
+"""Regressions from the security/contract review: each test pins one finding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from jainam_validate import cassette, errors
+from jainam_validate.classify import classify
+from jainam_validate.client import RawExchange
+from jainam_validate.pnl import evaluate
+from jainam_validate.redact import Redactor
+from jainam_validate.scanner import Scanner
+from jainam_validate.settings import AccountType
+from jainam_validate.stats import summarise
+from jainam_validate.timing import Outcome, Phases, TimingRecord
+
+from .xts_fakes import ROOT, TOKEN_I, envelope, make
+
+
+@pytest.mark.parametrize(
+    ("response", "error"),
+    [
+        (
+            httpx.Response(
+                404, json=envelope({}, code="e-x", type_="error", description="no route")
+            ),
+            errors.NotAnXtsApi,
+        ),
+        (
+            httpx.Response(
+                429, json=envelope({}, code="e-app-0429", type_="error", description="slow")
+            ),
+            errors.BrokerError,
+        ),
+        (
+            httpx.Response(
+                200, json=envelope({}, code="e-app-0500", type_="error", description="oops")
+            ),
+            errors.BrokerError,
+        ),
+    ],
+)
+def test_login_answers_that_are_not_a_credential_rejection(
+    response: httpx.Response, error: type[errors.JainamError]
+) -> None:
+    router = respx.Router(base_url=ROOT)
+    router.post("/interactive/user/session").mock(return_value=response)
+    harness, _ = make(router)
+    with pytest.raises(error):
+        harness.login_interactive()
+
+
+def test_an_echoed_secret_with_quotes_and_backslashes_is_redacted_before_the_snippet_is_cut() -> (
+    None
+):
+    secret = "Xy7'Qp\\9zR"
+    router = respx.Router(base_url=ROOT)
+    page = (
+        "<pre>Internal error parsing "
+        + json.dumps({"secretKey": secret})
+        + " "
+        + "x" * 200
+        + "</pre>"
+    )
+    router.get("/interactive/portfolio/holdings").mock(
+        return_value=httpx.Response(500, text=page, headers={"content-type": "text/html"})
+    )
+    harness, records = make(router)
+    harness.redactor.add_secret(secret)
+    harness.fetch("holdings", harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    text = records[-1].model_dump_json()
+    assert "Xy7" not in text and "9zR" not in text
+    assert "[redacted]" in text
+
+
+def test_cassette_query_pseudonymises_a_short_client_id_and_numbers_keep_json_valid(
+    tmp_path: Path,
+) -> None:
+    redactor = Redactor(b"k" * 32)
+    recorder = cassette.Recorder(Scanner(redactor))
+    body = json.dumps(envelope([{"AppOrderID": 1100012345, "ParentAppOrderID": 1100012345}]))
+    raw = RawExchange(
+        flow="tradebook",
+        method="GET",
+        route="/interactive/orders/dealertradebook",
+        query_keys=["clientID"],
+        requested_at="t",
+        started=0.0,
+        status=200,
+        content_type="application/json",
+        body=body.encode(),
+        query={"clientID": "AB1"},
+    )
+    recorder(raw, classify(raw))
+    recorder.save(tmp_path / "c")
+    loaded = cassette.load(tmp_path / "c")
+    exchange = loaded.exchanges[0]
+    assert exchange["request"]["query"]["clientID"].startswith("client_")
+    row = exchange["response"]["json"]["result"][0]
+    assert row["ParentAppOrderID"] == row["AppOrderID"] and row["AppOrderID"].startswith("order_")
+
+
+def test_unreadable_holdings_rows_fail_the_pnl_check() -> None:
+    rows = [{"isin": "INE1", "quantity": "1", "buy_avg_price": "10", "nse_instrument_id": 1}]
+    one_bad = evaluate(rows, {(1, 1): __import__("decimal").Decimal(12)}, ["INE2"])
+    assert one_bad.status == "fail" and one_bad.problems == ["INE2: holdings row could not be read"]
+    assert evaluate([], {}, ["INE9"]).status == "fail"
+
+
+def rec(sample: int, outcome: Outcome) -> TimingRecord:
+    return TimingRecord(
+        run_id="r",
+        flow="positions",
+        sample=sample,
+        attempt=1,
+        method="GET",
+        route="/x",
+        query_keys=[],
+        status=200,
+        outcome=outcome,
+        requested_at="t",
+        responded_at="t",
+        api_ms=1.0,
+        transform_ms=0.1,
+        total_ms=1.0,
+        sample_ms=1.0,
+        phases=Phases(),
+        conn_reused=True,
+        bytes=1,
+    )
+
+
+def test_a_failed_warmup_sample_is_counted_for_the_check() -> None:
+    summary = summarise([rec(1, Outcome.HTTP_ERROR), rec(2, Outcome.OK)], warmup=1)["positions"]
+    assert summary.failed == 0 and summary.warmup_failed == 1
+    from jainam_validate.evidence import RunManifest
+    from jainam_validate.validation import flow_checks
+
+    manifest = RunManifest(run_id="r", command="run", started_at="t", flows={"positions": summary})
+    assert flow_checks(manifest, ("positions",))["flow:positions"].status == "fail"
+
+
+@pytest.mark.parametrize("value", ["Infinity", "1e999999", "-inf"])
+def test_non_finite_numbers_make_a_row_unreadable_not_a_crash(value: str) -> None:
+    from jainam_validate.models import holdings_from
+
+    rows, bad = holdings_from(
+        {"RMSHoldings": {"Holdings": {"INE1": {"HoldingQuantity": 1, "BuyAvgPrice": value}}}}
+    )
+    assert rows == [] and [b.index for b in bad] == ["INE1"]
+
+
+def test_jwt_expiry_in_milliseconds_is_read_as_seconds() -> None:
+    import base64
+
+    from jainam_validate.harness import jwt_expiry
+
+    payload = base64.urlsafe_b64encode(b'{"exp": 1764245772000}').decode().rstrip("=")
+    assert jwt_expiry(f"eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln") == 1764245772
