@@ -113,8 +113,9 @@ class PnlResult:
         return {
             "status": self.status,
             "detail": self.detail,
-            # Only a fully priced book has a total worth stating; a partial sum would mislead.
-            "total_pnl": money(self.total_pnl) if self.status == "pass" else None,
+            # Only a fully priced book has a total worth stating (a partial sum would mislead);
+            # an account without holdings has a true total of 0.00.
+            "total_pnl": money(self.total_pnl) if self.status != "fail" else None,
             "invested": money(self.invested) if self.status == "pass" else None,
             "current": money(self.current) if self.status == "pass" else None,
             "pnl_pct": money(pct) if self.status == "pass" else None,

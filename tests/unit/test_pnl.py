@@ -134,6 +134,7 @@ def test_unpriced_holdings_fail_the_check_by_name(ltp: dict, problem: str) -> No
 
 def test_no_holdings_is_not_applicable_not_a_pass() -> None:
     assert evaluate([], {}).status == "not_applicable"
+    assert evaluate([], {}).check()["total_pnl"] == "0.00"
     assert evaluate([holding("INE1", "0", "1", nse=1)], {}).status == "not_applicable"
 
 
