@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from jainam_validate.redact import Redactor
     from jainam_validate.settings import Layers, Settings
     from jainam_validate.simulator import Simulator
-    from jainam_validate.validation import PassResult
+    from jainam_validate.validation import PassOptions, PassResult
 
 app = typer.Typer(
     name="jainam-validate",
@@ -137,6 +137,37 @@ def _record_folder(folder: Path | None) -> Path | None:
     return folder
 
 
+@dataclass(frozen=True)
+class BrokerFlags:
+    """The options of every command that talks to the broker, gathered once."""
+
+    retries: int = 2
+    rate: float = 10.0
+    breaker: int = 3
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    sim: bool = False
+    sim_profile: Profile = Profile.investor
+    record: Path | None = None
+    replay: Path | None = None
+    replay_latency: ReplayLatency = ReplayLatency.none
+    evidence_dir: Path | None = None
+
+    def pass_options(self, command: str, **fields: Any) -> PassOptions:
+        """PassOptions for ``command``: these flags, then the command's own ``fields``."""
+        from jainam_validate.validation import PassOptions
+
+        # The simulator never touches the keyring: no cached session in, none out.
+        defaults: dict[str, Any] = {"reuse_session": not self.sim, "cache_session": not self.sim}
+        return PassOptions(
+            command=command,
+            record=_record_folder(self.record),
+            resilience=_resilience(self.retries, self.rate, self.breaker),
+            timeouts=_timeouts(self.connect_timeout, self.read_timeout),
+            **{**defaults, **fields},
+        )
+
+
 def _timeouts(connect: float, read: float) -> Any:
     from jainam_validate.client import Timeouts
 
@@ -220,17 +251,11 @@ class BrokerContext:
 
 
 @contextmanager
-def _broker(
-    io: Io,
-    *,
-    sim: bool,
-    sim_profile: Profile,
-    evidence_dir: Path | None,
-    replay: Path | None = None,
-    replay_latency: ReplayLatency = ReplayLatency.none,
-) -> Iterator[BrokerContext]:
+def _broker(io: Io, flags: BrokerFlags) -> Iterator[BrokerContext]:
     """Resolve configuration (and start the simulator for --sim, or a cassette replay for
     --replay) for a broker command."""
+    sim, sim_profile, evidence_dir = flags.sim, flags.sim_profile, flags.evidence_dir
+    replay, replay_latency = flags.replay, flags.replay_latency
     from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
     from jainam_validate.redact import Redactor
     from jainam_validate.settings import Layers, Settings, pseudonym_key, read_dotenv
@@ -371,29 +396,32 @@ def login(
     verbose: Verbose = False,
 ) -> None:
     """Log in to the interactive and market-data sessions and show what came back."""
-    from jainam_validate.validation import PassOptions, execute
+    from jainam_validate.validation import execute
 
     io = _io(json_out, no_color, verbose)
+    flags = BrokerFlags(
+        retries,
+        rate,
+        breaker,
+        connect_timeout,
+        read_timeout,
+        sim,
+        sim_profile,
+        record,
+        replay,
+        replay_latency,
+        evidence_dir,
+    )
     with (
         _boundary(io),
-        _broker(
-            io,
-            sim=sim,
-            sim_profile=sim_profile,
-            evidence_dir=evidence_dir,
-            replay=replay,
-            replay_latency=replay_latency,
-        ) as ctx,
+        _broker(io, flags) as ctx,
     ):
-        options = PassOptions(
-            command="login",
+        options = flags.pass_options(
+            "login",
             flows=(),
             market_session=True,
             reuse_session=False,
             cache_session=not no_cache and not sim,
-            record=_record_folder(record),
-            resilience=_resilience(retries, rate, breaker),
-            timeouts=_timeouts(connect_timeout, read_timeout),
         )
         result = execute(ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store)
         _show_login(io, result, ctx.settings.client_id.get_secret_value())
@@ -482,30 +510,31 @@ def fetch(
     verbose: Verbose = False,
 ) -> None:
     """Fetch one book (timed, redacted) into a run folder of its own and show it."""
-    from jainam_validate.validation import PassOptions, execute
+    from jainam_validate.validation import execute
 
     io = _io(json_out, no_color, verbose)
+    flags = BrokerFlags(
+        retries,
+        rate,
+        breaker,
+        connect_timeout,
+        read_timeout,
+        sim,
+        sim_profile,
+        record,
+        replay,
+        replay_latency,
+        evidence_dir,
+    )
     with (
         _boundary(io),
-        _broker(
-            io,
-            sim=sim,
-            sim_profile=sim_profile,
-            evidence_dir=evidence_dir,
-            replay=replay,
-            replay_latency=replay_latency,
-        ) as ctx,
+        _broker(io, flags) as ctx,
     ):
-        options = PassOptions(
-            command=f"fetch {flow.value}",
+        options = flags.pass_options(
+            f"fetch {flow.value}",
             flows=(flow.value,),
             iterations=iterations,
             day_or_net=day_or_net.value,
-            reuse_session=not sim,
-            cache_session=not sim,
-            record=_record_folder(record),
-            resilience=_resilience(retries, rate, breaker),
-            timeouts=_timeouts(connect_timeout, read_timeout),
         )
         result = execute(ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store)
         _show_fetch(io, result, flow.value)
@@ -615,9 +644,22 @@ def run(
 ) -> None:
     """A whole validation pass: sessions, positions, holdings, trade book, thresholds, evidence."""
     from jainam_validate.policy import resolve_policy
-    from jainam_validate.validation import PassOptions, execute
+    from jainam_validate.validation import execute
 
     io = _io(json_out, no_color, verbose)
+    flags = BrokerFlags(
+        retries,
+        rate,
+        breaker,
+        connect_timeout,
+        read_timeout,
+        sim,
+        sim_profile,
+        record,
+        replay,
+        replay_latency,
+        evidence_dir,
+    )
     with _boundary(io):
         chosen = resolve_policy(
             policy_file=policy, thresholds=threshold or [], iterations=iterations, warmup=warmup
@@ -625,29 +667,17 @@ def run(
         if junit is not None:
             _check_writable(junit)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        with _broker(
-            io,
-            sim=sim,
-            sim_profile=sim_profile,
-            evidence_dir=evidence_dir,
-            replay=replay,
-            replay_latency=replay_latency,
-        ) as ctx:
-            options = PassOptions(
-                command="run",
+        with _broker(io, flags) as ctx:
+            options = flags.pass_options(
+                "run",
                 iterations=chosen.iterations,
                 warmup=chosen.warmup,
                 day_or_net=day_or_net.value,
                 market_session=True,
                 pnl=True,
-                reuse_session=not sim,
-                cache_session=not sim,
                 thresholds_ms=chosen.thresholds_ms,
                 junit=junit,
                 step_summary=Path(summary) if summary else None,
-                record=_record_folder(record),
-                resilience=_resilience(retries, rate, breaker),
-                timeouts=_timeouts(connect_timeout, read_timeout),
             )
             with _progress(io, chosen.iterations * len(options.flows)) as on_event:
                 result = execute(
@@ -818,7 +848,7 @@ def drift(
 
     from jainam_validate import cassette, errors
     from jainam_validate import drift as drifting
-    from jainam_validate.validation import PassOptions, execute
+    from jainam_validate.validation import execute
 
     io = _io(json_out, no_color, verbose)
     with _boundary(io):
@@ -830,13 +860,12 @@ def drift(
             fresh = cassette.load(against)
         else:
             with tempfile.TemporaryDirectory(prefix="jv-drift-") as tmp:
-                with _broker(
-                    io, sim=sim, sim_profile=sim_profile, evidence_dir=evidence_dir
-                ) as ctx:
-                    options = PassOptions(
-                        command="drift", market_session=True, pnl=True, record=Path(tmp) / "fresh",
-                        reuse_session=not sim, cache_session=not sim,
-                    )  # fmt: skip
+                flags = BrokerFlags(
+                    sim=sim, sim_profile=sim_profile, record=Path(tmp) / "fresh",
+                    evidence_dir=evidence_dir,
+                )  # fmt: skip
+                with _broker(io, flags) as ctx:
+                    options = flags.pass_options("drift", market_session=True, pnl=True)
                     fresh_pass = execute(
                         ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store
                     )
