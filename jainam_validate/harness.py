@@ -205,6 +205,15 @@ class Harness:
         self.sink(record)
         return record
 
+    def _classify_and_learn(self, raw: RawExchange) -> tuple[Verdict, float | None]:
+        """Parse a login answer and learn its token and ids: a login's transform_ms."""
+        t0 = time.perf_counter()
+        verdict = classify(raw)
+        if verdict.envelope is not None:
+            self.redactor.learn(verdict.envelope)
+        elapsed = round((time.perf_counter() - t0) * 1000.0, 3)
+        return verdict, elapsed if raw.status is not None else None
+
     def describe(self, verdict: Verdict) -> str | None:
         """The error text of a verdict, scrubbed; for a non-JSON body with a snippet of it."""
         if verdict.error is None:
@@ -225,14 +234,15 @@ class Harness:
         self._interactive_logins += 1
         raw = self.client.exchange("login_interactive", "POST", LOGIN_INTERACTIVE, json_body=body)
         started = raw.started
-        verdict = classify(raw)
+        verdict, transform_ms = self._classify_and_learn(raw)
         record = self._record(
             raw,
             verdict,
+            learned=True,
             sample=self._interactive_logins,
             attempt=1,
             sample_started=started,
-            transform_ms=None,
+            transform_ms=transform_ms,
         )
         result = self._login_result(raw, verdict, "interactive", LOGIN_INTERACTIVE)
         token = str(result["token"])
@@ -274,14 +284,15 @@ class Harness:
             route = f"{prefix}/auth/login"
             raw = self.client.exchange("login_market", "POST", route, json_body=body)
             started = raw.started if started is None else started
-            verdict = classify(raw)
+            verdict, transform_ms = self._classify_and_learn(raw)
             record = self._record(
                 raw,
                 verdict,
+                learned=True,
                 sample=self._market_logins,
                 attempt=attempt,
                 sample_started=started,
-                transform_ms=None,
+                transform_ms=transform_ms,
             )
             # quirk: on smpb the standard prefix answers 404 and some hosts answer 400 "only
             # enabled for ctcl"; the other prefix is tried once and the one that answered kept.

@@ -17,8 +17,9 @@ from jainam_validate.redact import Redactor
 from jainam_validate.scanner import Scanner
 from jainam_validate.settings import AccountType
 from jainam_validate.stats import summarise
-from jainam_validate.timing import Outcome, Phases, TimingRecord
+from jainam_validate.timing import Outcome
 
+from .test_stats import rec
 from .xts_fakes import ROOT, TOKEN_I, envelope, make
 
 
@@ -112,31 +113,9 @@ def test_unreadable_holdings_rows_fail_the_pnl_check() -> None:
     assert evaluate([], {}, ["INE9"]).status == "fail"
 
 
-def rec(sample: int, outcome: Outcome) -> TimingRecord:
-    return TimingRecord(
-        run_id="r",
-        flow="positions",
-        sample=sample,
-        attempt=1,
-        method="GET",
-        route="/x",
-        query_keys=[],
-        status=200,
-        outcome=outcome,
-        requested_at="t",
-        responded_at="t",
-        api_ms=1.0,
-        transform_ms=0.1,
-        total_ms=1.0,
-        sample_ms=1.0,
-        phases=Phases(),
-        conn_reused=True,
-        bytes=1,
-    )
-
-
 def test_a_failed_warmup_sample_is_counted_for_the_check() -> None:
-    summary = summarise([rec(1, Outcome.HTTP_ERROR), rec(2, Outcome.OK)], warmup=1)["positions"]
+    records = [rec("positions", 1, 1, 5.0, Outcome.HTTP_ERROR), rec("positions", 2, 1, 5.0)]
+    summary = summarise(records, warmup=1)["positions"]
     assert summary.failed == 0 and summary.warmup_failed == 1
     from jainam_validate.evidence import RunManifest
     from jainam_validate.validation import flow_checks
