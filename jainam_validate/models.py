@@ -57,13 +57,6 @@ def to_instrument_id(value: Any) -> int | None:
     return int(number)
 
 
-def to_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def to_required_decimal(value: Any) -> Decimal:
     number = to_decimal(value)
     if number is None:
@@ -74,11 +67,19 @@ def to_required_decimal(value: Any) -> Decimal:
 RequiredNumber = Annotated[Decimal, BeforeValidator(to_required_decimal)]
 Money = Annotated[Decimal | None, BeforeValidator(to_decimal)]
 InstrumentId = Annotated[int | None, BeforeValidator(to_instrument_id)]
-Text = Annotated[str | None, BeforeValidator(to_text)]
+# Text is validated natively (no Python call per field: ~4 µs a trade row): numbers such as
+# AppOrderID become strings and whitespace is stripped by the model config below.
+Text = str | None
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="ignore",
+        populate_by_name=True,
+        coerce_numbers_to_str=True,
+        str_strip_whitespace=True,
+    )
 
 
 class Position(_Row):
