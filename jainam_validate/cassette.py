@@ -23,6 +23,7 @@ from jainam_validate import __version__, errors
 from jainam_validate.classify import Verdict
 from jainam_validate.client import RawExchange
 from jainam_validate.evidence import dumps
+from jainam_validate.redact import decode_layers
 from jainam_validate.scanner import Scanner
 from jainam_validate.timing import now_iso
 
@@ -52,7 +53,9 @@ class Recorder:
             if verdict.envelope is not None:
                 response["json"] = redactor.redact(verdict.envelope)
             else:
-                response["text"] = redactor.scrub(raw.body.decode("utf-8", errors="replace"))
+                # an error page: decoded first, so an echo in any encoding is scrubbed
+                text = raw.body.decode("utf-8", errors="replace")
+                response["text"] = redactor.scrub(decode_layers(text))
         self.exchanges.append(
             {
                 "seq": len(self.exchanges) + 1,
@@ -126,6 +129,21 @@ def _replace_folder(folder: Path, files: dict[str, str]) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _well_formed(exchange: Any) -> bool:
+    if not isinstance(exchange, dict) or not isinstance(exchange.get("flow"), str):
+        return False
+    request, response = exchange.get("request"), exchange.get("response")
+    if not isinstance(request, dict) or not isinstance(request.get("method"), str):
+        return False
+    if not isinstance(request.get("route"), str) or not isinstance(request.get("query", {}), dict):
+        return False
+    if not isinstance(exchange.get("timing", {}), dict):
+        return False
+    return response is None or (
+        isinstance(response, dict) and isinstance(response.get("status"), int)
+    )
+
+
 @dataclass(frozen=True)
 class Cassette:
     """A loaded cassette."""
@@ -144,9 +162,9 @@ def load(folder: Path) -> Cassette:
         index = json.loads(index_path.read_text(encoding="utf-8"))
     except OSError:
         raise errors.UsageError(f"{folder} is not a cassette (no {INDEX})") from None
-    except ValueError:
+    except (ValueError, RecursionError):
         raise errors.UsageError(f"{index_path} is not valid JSON") from None
-    if index.get("format") != FORMAT:
+    if not isinstance(index, dict) or index.get("format") != FORMAT:
         raise errors.UsageError(f"{index_path} is not a {FORMAT} file")
     if index.get("version") != VERSION:
         raise errors.UsageError(
@@ -156,11 +174,17 @@ def load(folder: Path) -> Cassette:
     exchanges = []
     for path in sorted((folder / "exchanges").glob("*.json")):
         try:
-            exchanges.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
+            exchange = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
             raise errors.UsageError(
                 f"{path} is not valid JSON: record the cassette again"
             ) from None
+        if not _well_formed(exchange):
+            raise errors.UsageError(
+                f"{path} is not a cassette exchange (flow, request.method/route, response): "
+                "record the cassette again"
+            )
+        exchanges.append(exchange)
     if len(exchanges) != index.get("exchanges"):
         raise errors.UsageError(
             f"{folder}: {len(exchanges)} exchange files, the index says {index.get('exchanges')}"

@@ -34,7 +34,7 @@ from jainam_validate.client import (
 )
 from jainam_validate.models import IDENTIFIER_FIELDS, NORMALISERS, BookShapeError, MalformedRow
 from jainam_validate.pnl import Instrument, QuoteParse, parse_quotes, quotes_body
-from jainam_validate.redact import Redactor
+from jainam_validate.redact import Redactor, decode_layers
 from jainam_validate.resilience import CircuitBreaker, Resilience
 from jainam_validate.settings import AccountType, Settings
 from jainam_validate.timing import Outcome, Phases, TimingRecord, now_iso
@@ -219,7 +219,8 @@ class Harness:
         if verdict.error is None:
             return None
         if verdict.body_text:
-            return f"{verdict.error}: '{snippet(self.redactor.scrub(verdict.body_text))}'"
+            page = self.redactor.scrub(decode_layers(verdict.body_text))
+            return f"{verdict.error}: '{snippet(page)}'"
         return verdict.error
 
     # -- sessions ---------------------------------------------------------------------------

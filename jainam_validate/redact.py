@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 REDACTED = "[redacted]"
 _SECRET = "\x00secret"  # the action for secret keys (never a pseudonym kind)
@@ -83,6 +83,45 @@ def pseudonym(key: bytes, kind: str, value: str) -> str:
     return f"{kind}_{digest[:4].hex()}"
 
 
+_JSON_UNICODE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def decode_layers(text: str, rounds: int = 3) -> str:
+    """Undo the encodings a broker page may wrap an echoed value in (HTML entities, numeric
+    ones included; percent-encoding, twice over; JSON ``\\uXXXX`` and ``\\/``), so a value
+    is scrubbed however it was echoed. Used on error pages, never on data we keep."""
+    for _ in range(rounds):
+        decoded = html.unescape(unquote(text))
+        decoded = _JSON_UNICODE.sub(lambda m: chr(int(m.group(1), 16)), decoded)
+        decoded = decoded.replace("\\/", "/")
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+#: Numbers under these keys are instruments, quantities or prices, never identifiers, even
+#: when one equals a learned id (a 6-digit client code can equal a BSE scrip code).
+_NOT_ID_NUMBERS = (
+    "instrument",
+    "quantity",
+    "qty",
+    "price",
+    "amount",
+    "value",
+    "lot",
+    "multiplier",
+    "segment",
+    "mtm",
+    "time",
+    "exp",
+    "iat",
+    "count",
+    "mdp",
+    "code",
+)
+
+
 def escaped_forms(value: str) -> set[str]:
     """The forms a value takes when a broker echoes it: plain, URL-encoded, JSON-escaped
     (inside an error description), HTML-escaped (inside an error page)."""
@@ -135,6 +174,7 @@ class Redactor:
         # Raw key -> "" (plain), SECRET, or the identifier kind; payload keys repeat per row.
         self._actions: dict[str, str] = {}
         self._noted: set[tuple[str, object]] = set()
+        self._client_ids: set[str] = set()
         self._scrubbed: dict[str, str] = {}
         self._memo_generation: tuple[int, int] = (-1, -1)
 
@@ -168,6 +208,19 @@ class Redactor:
         # A short all-digit id (a client code "2026") would match years and quantities in
         # free text: it is pseudonymised under its key, not hunted everywhere.
         minimum = MIN_NUMERIC_SCRUB_LENGTH if text.isdigit() else MIN_SCRUB_LENGTH
+        if kind == "client" and text != PRO_CLIENT_PLACEHOLDER and text not in self._client_ids:
+            # However short, a client code is found by its context: clientID=ABC in a URL
+            # echoed by an error page, or "clientID": "ABC" in a JSON body.
+            self._client_ids.add(text)
+            alias, rule = self._alias_of(kind, text), f"identifier:{kind}"
+            # (matched case-insensitively: one spelling covers ClientId and clientid too)
+            for form, replaced in (
+                (f"clientID={text}", f"clientID={alias}"),
+                (f'"clientID":"{text}"', f'"clientID":"{alias}"'),
+                (f'"clientID": "{text}"', f'"clientID": "{alias}"'),
+            ):
+                self._complex.setdefault(form, (replaced, rule, True))
+            self._pattern = None
         if len(text) >= minimum and text != PRO_CLIENT_PLACEHOLDER:
             if _ALNUM_FULL.match(text):
                 self._tokens.setdefault(text.casefold(), (kind, text))
@@ -330,7 +383,7 @@ class Redactor:
                 elif isinstance(value, str):
                     clean[key] = self._scrub_memo(value, memo)
                 elif type(value) is int:
-                    clean[key] = self._number(value)
+                    clean[key] = self._number(value, key)
                 else:
                     clean[key] = value
             out.append(clean)
@@ -341,7 +394,12 @@ class Redactor:
         with the current table, without re-applying key rules (their values are pseudonyms)."""
         memo = self._memo()
         if isinstance(obj, dict):
-            return {self._scrub_memo(str(k), memo): self.rescrub(v) for k, v in obj.items()}
+            return {
+                self._scrub_memo(str(k), memo): (
+                    self._number(v, str(k)) if type(v) is int else self.rescrub(v)
+                )
+                for k, v in obj.items()
+            }
         if isinstance(obj, list | tuple):
             return [self.rescrub(item) for item in obj]
         if isinstance(obj, str):
@@ -350,10 +408,13 @@ class Redactor:
             return self._number(obj)
         return obj
 
-    def _number(self, value: int) -> int | str:
+    def _number(self, value: int, key: str = "") -> int | str:
         """A JSON number that is a known identifier under a key we do not list (say a
-        ParentAppOrderID) becomes its pseudonym too; every other number stays a number."""
+        ParentAppOrderID) becomes its pseudonym too; every other number stays a number, and
+        so does any number under an instrument/quantity/price key."""
         if value < 10 ** (MIN_NUMERIC_SCRUB_LENGTH - 1) or not self._tokens:
+            return value
+        if key and any(word in key.casefold() for word in _NOT_ID_NUMBERS):
             return value
         hit = self._tokens.get(str(value))
         return value if hit is None else self._alias_of(*hit)
@@ -391,7 +452,7 @@ class Redactor:
                 elif isinstance(value, dict | list | tuple):
                     out[safe_key] = self._transform(value, memo)
                 elif type(value) is int:
-                    out[safe_key] = self._number(value)
+                    out[safe_key] = self._number(value, str(key))
                 else:
                     out[safe_key] = value
             return out

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from jainam_validate.redact import PRO_CLIENT_PLACEHOLDER, REDACTED, Redactor
+from jainam_validate.redact import PRO_CLIENT_PLACEHOLDER, REDACTED, Redactor, decode_layers
 
 _ASSIGNMENT = re.compile(
     r"(?i)(?<![a-z0-9])(?:secret|secret_?key|app_?key|api_?key|api_?secret|password|passwd|"
@@ -37,6 +37,8 @@ _ID_FIELD = re.compile(
     r"orderreferenceid|messagesynchronizeuniquekey|order|exchange_order|execution|account|"
     r"client)[\"']?\s*[:=]\s*[\"']?([^\s\"'`&,;<>|)}\]]+)"
 )
+# a pseudonym cut by a snippet ("client_9e…") is still ours
+_PSEUDONYM_PREFIX = re.compile(r"[a-z]+(?:_[0-9a-f]{0,8})?…?\Z")
 _ID_PLACEHOLDERS = frozenset({PRO_CLIENT_PLACEHOLDER, "…", "null", "none", "", "[redacted]"})
 # "/" is left out so paths (evidence/<run-id>/samples/...) are not one long token.
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+_-])[A-Za-z0-9+_-]{28,}={0,2}(?![A-Za-z0-9+_-])")
@@ -94,8 +96,8 @@ class Scanner:
             taken.append((m.start(1), m.end(1)))
             yield Finding("assignment", m.start(1))
         for m in _ID_FIELD.finditer(text):
-            value = m.group(1)
-            if value.casefold() in _ID_PLACEHOLDERS or _PSEUDONYM.match(value):
+            value = m.group(1).rstrip(".:!?")  # "Invalid clientID: client_f1d0ec6a."
+            if value.casefold() in _ID_PLACEHOLDERS or _PSEUDONYM_PREFIX.match(value):
                 continue
             # XTS ids carry digits (JC4187, 1100012345); prose ("account: books") does not
             if not any(c.isdigit() for c in value) or _overlaps(taken, m.start(1), m.end(1)):
@@ -105,6 +107,21 @@ class Scanner:
         for m in _CANDIDATE.finditer(text):
             if _high_entropy(m.group()) and not _overlaps(taken, m.start(), m.end()):
                 yield Finding("high-entropy", m.start())
+        yield from self._encoded(text)
+
+    def _encoded(self, text: str) -> Iterator[Finding]:
+        """Known values hidden under entity, percent or JSON escapes (echoed error pages)."""
+        if not any(mark in text for mark in ("%", "&#", "\\u", "\\/", "&")):
+            return
+        decoded = decode_layers(text)
+        if decoded == text:
+            return
+        seen = {text[m.start : m.end].casefold() for m in self.redactor.matches(text)}
+        for m in self.redactor.matches(decoded):
+            if m.rule.startswith(("secret", "identifier")):
+                if decoded[m.start : m.end].casefold() not in seen:
+                    yield Finding(f"encoded:{m.rule}", 0)
+                    return
 
     def scan(self, text: str) -> list[Finding]:
         """All findings with 1-based line and column numbers."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -108,7 +110,7 @@ def test_cassette_query_pseudonymises_a_short_client_id_and_numbers_keep_json_va
 
 def test_unreadable_holdings_rows_fail_the_pnl_check() -> None:
     rows = [{"isin": "INE1", "quantity": "1", "buy_avg_price": "10", "nse_instrument_id": 1}]
-    one_bad = evaluate(rows, {(1, 1): __import__("decimal").Decimal(12)}, ["INE2"])
+    one_bad = evaluate(rows, {(1, 1): Decimal(12)}, ["INE2"])
     assert one_bad.status == "fail" and one_bad.problems == ["INE2: holdings row could not be read"]
     assert evaluate([], {}, ["INE9"]).status == "fail"
 
@@ -141,3 +143,75 @@ def test_jwt_expiry_in_milliseconds_is_read_as_seconds() -> None:
 
     payload = base64.urlsafe_b64encode(b'{"exp": 1764245772000}').decode().rstrip("=")
     assert jwt_expiry(f"eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln") == 1764245772
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        lambda s: "".join(f"&#{ord(c)};" for c in s),  # HTML numeric entities
+        lambda s: "".join(f"&#x{ord(c):X};" for c in s),
+        lambda s: quote(quote(s, safe=""), safe=""),
+        lambda s: s.replace("<", "\\u003c").replace("&", "\\u0026").replace("/", "\\/"),
+    ],
+    ids=["dec-entities", "hex-entities", "double-url", "json-unicode"],
+)
+def test_echoes_in_any_encoding_are_redacted_and_the_guard_sees_them(echo: object) -> None:
+    secret = "Sec$ret/QX<y>&z9"
+    router = respx.Router(base_url=ROOT)
+    page = f"<pre>bad request {echo(secret)} end</pre>"  # type: ignore[operator]
+    router.get("/interactive/portfolio/holdings").mock(
+        return_value=httpx.Response(500, text=page, headers={"content-type": "text/html"})
+    )
+    harness, records = make(router)
+    harness.redactor.add_secret(secret)
+    harness.fetch("holdings", harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    text = records[-1].model_dump_json()
+    assert "[redacted]" in text and "z9" not in text
+    assert [f.rule for f in Scanner(harness.redactor).scan(page)], (
+        "audit/guard must flag the raw page"
+    )
+
+
+def test_a_short_client_id_is_found_by_its_context() -> None:
+    r = Redactor(b"k" * 32)
+    alias = r.add_identifier("ABC", "client")
+    out = r.scrub(
+        'Cannot GET /interactive/portfolio/holdings?clientID=ABC&x=1 {"ClientId":"ABC"} ABCD'
+    )
+    assert out.count(alias) == 2 and "=ABC" not in out and "ABCD" in out
+
+
+def test_identifier_rule_accepts_our_pseudonyms_with_punctuation_or_cut() -> None:
+    s = Scanner(Redactor(b"k" * 32))
+    assert s.scan("Invalid clientID: client_f1d0ec6a.") == []
+    assert s.scan("GET /x?clientID=client_9e…") == []
+    assert [f.rule for f in s.scan("Invalid clientID: JC4187.")] == ["unredacted-identifier"]
+
+
+def test_numbers_under_instrument_keys_are_never_pseudonymised() -> None:
+    r = Redactor(b"k" * 32)
+    r.add_identifier("500325", "client")
+    out = r.redact({"ExchangeInstrumentID": 500325, "HoldingQuantity": 500325, "RefID": 500325})
+    assert out["ExchangeInstrumentID"] == 500325 and out["HoldingQuantity"] == 500325
+    assert out["RefID"] == r.add_identifier("500325", "client")
+    rows = r.redact_rows([{"nse_instrument_id": 500325}], {})
+    assert rows == [{"nse_instrument_id": 500325}]
+
+
+@pytest.mark.parametrize(
+    "exchange",
+    [
+        {"request": {"method": "GET", "route": "/x"}, "response": None},
+        {"flow": "x", "request": None, "response": None},
+        {"flow": "x", "request": {"method": "GET", "route": "/x"}, "response": []},
+        [],
+    ],
+)
+def test_a_malformed_cassette_is_a_usage_error(exchange: object, tmp_path: Path) -> None:
+    (tmp_path / "exchanges").mkdir()
+    (tmp_path / "exchanges" / "0001-x.json").write_text(json.dumps(exchange))
+    (tmp_path / "cassette.json").write_text(
+        json.dumps({"format": cassette.FORMAT, "version": cassette.VERSION, "exchanges": 1})
+    )
+    with pytest.raises(errors.UsageError, match="not a cassette exchange"):
+        cassette.load(tmp_path)
