@@ -258,11 +258,10 @@ def _broker(io: Io, flags: BrokerFlags) -> Iterator[BrokerContext]:
     replay, replay_latency = flags.replay, flags.replay_latency
     from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
     from jainam_validate.redact import Redactor
-    from jainam_validate.settings import Layers, Settings, pseudonym_key, read_dotenv
+    from jainam_validate.settings import Layers, Settings, dotenv_in_cwd, pseudonym_key
 
     environ = dict(os.environ)
-    dotenv_path = Path.cwd() / ".env"
-    dotenv = read_dotenv(dotenv_path) if dotenv_path.exists() else {}
+    dotenv = dotenv_in_cwd()
     key, warning = pseudonym_key(environ)
     if warning:
         io.note(f"note: {warning}")
@@ -787,13 +786,12 @@ def report_command(
     from jainam_validate import errors, report
     from jainam_validate.evidence import RunFolder, newest_run
     from jainam_validate.redact import Redactor
-    from jainam_validate.settings import pseudonym_key, read_dotenv
+    from jainam_validate.settings import dotenv_in_cwd, pseudonym_key
 
     io = _io(json_out, no_color, verbose)
     with _boundary(io):
         if run_dir is None:
-            dotenv_path = Path.cwd() / ".env"
-            dotenv = read_dotenv(dotenv_path) if dotenv_path.exists() else {}
+            dotenv = dotenv_in_cwd()
             root = evidence_dir or Path(
                 _evidence_env(dict(os.environ), dotenv).get("JAINAM_EVIDENCE_DIR", "evidence")
             )
@@ -907,12 +905,11 @@ def audit(
     from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
     from jainam_validate.redact import Redactor
     from jainam_validate.scanner import Scanner
-    from jainam_validate.settings import Layers, pseudonym_key, read_dotenv
+    from jainam_validate.settings import Layers, dotenv_in_cwd, pseudonym_key
 
     io = _io(json_out, no_color, verbose)
     with _boundary(io):
-        dotenv_path = Path.cwd() / ".env"
-        dotenv = read_dotenv(dotenv_path) if dotenv_path.exists() else {}
+        dotenv = dotenv_in_cwd()
         store = KeyringStore()
         layers = Layers(dict(os.environ), dotenv, store)
         redactor = Redactor(pseudonym_key(dict(os.environ))[0])
@@ -970,14 +967,13 @@ def store_creds(
     """Keep the four XTS secrets in the OS keyring (never as command-line arguments)."""
     from jainam_validate import errors
     from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore, fingerprint
-    from jainam_validate.settings import Layers, read_dotenv
+    from jainam_validate.settings import Layers, dotenv_in_cwd
 
     io = _io(json_out, no_color, verbose)
     with _boundary(io):
         if sum((from_env, check, delete)) > 1:
             raise errors.UsageError("use only one of --from-env, --check and --delete")
-        dotenv_path = Path.cwd() / ".env"
-        dotenv = read_dotenv(dotenv_path) if dotenv_path.exists() else {}
+        dotenv = dotenv_in_cwd()
         store = KeyringStore()
         layers = Layers(dict(os.environ), dotenv, store)
         if check:
@@ -1078,7 +1074,7 @@ def simulate(
     io = _io(False, no_color, verbose)
     with _boundary(io):
         from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
-        from jainam_validate.settings import Layers, read_dotenv
+        from jainam_validate.settings import Layers, dotenv_in_cwd
         from jainam_validate.simulator import (
             DEMO_CREDENTIALS,
             SimConfig,
@@ -1094,8 +1090,7 @@ def simulate(
             }
         except ValueError as exc:
             raise errors.UsageError(str(exc)) from None
-        dotenv_path = Path.cwd() / ".env"
-        dotenv = read_dotenv(dotenv_path) if dotenv_path.exists() else {}
+        dotenv = dotenv_in_cwd()
         layers = Layers(dict(os.environ), dotenv, KeyringStore())
         found = [layers.lookup(name) for name in CREDENTIAL_NAMES]
         if all(found):
@@ -1126,8 +1121,3 @@ def simulate(
             simulator.serve_forever()
         except KeyboardInterrupt:
             simulator.stop()
-
-
-def main() -> None:
-    """Run the app (the console script goes through :mod:`jainam_validate.launcher`)."""
-    app()

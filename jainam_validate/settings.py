@@ -86,6 +86,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return {k: v for k, v in values.items() if v}
 
 
+def dotenv_in_cwd() -> dict[str, str]:
+    """The working directory's ``.env`` (read as :func:`read_dotenv` does), or nothing."""
+    path = Path.cwd() / ".env"
+    return read_dotenv(path) if path.exists() else {}
+
+
 class Layers:
     """The three sources, consulted in precedence order; keyring lazily and only for secrets.
 
