@@ -20,11 +20,15 @@ import httpx
 
 from jainam_validate import errors
 from jainam_validate.resilience import RateLimiter
+from jainam_validate.simulator.scenario import SIMULATOR_HEADER
 from jainam_validate.timing import Phases, PhaseTrace, utc_iso
 
 #: Jainam serves market data under /apibinarymarketdata (smpa/b/c, jtrade:5000); other XTS
 #: brokers and the older Jainam host use /apimarketdata. The harness tries the other once.
 MARKET_DATA_PREFIXES: tuple[str, ...] = ("/apibinarymarketdata", "/apimarketdata")
+
+#: ``error_class`` of an attempt whose whole answer took longer than the read timeout.
+DEADLINE_EXCEEDED = "DeadlineExceeded"
 
 LOGIN_INTERACTIVE = "/interactive/user/session"
 POSITIONS = "/interactive/portfolio/positions"
@@ -104,6 +108,7 @@ class RawExchange:
     error_class: str | None = None
     error_message: str | None = None
     timed_out: bool = False
+    simulated: bool = False  # the answer came from jainam-validate's own simulator
 
     @property
     def api_ms(self) -> float | None:
@@ -114,7 +119,8 @@ class RawExchange:
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Connect and read timeouts in seconds."""
+    """Connect and read timeouts in seconds. ``read`` bounds the whole answer, from the request
+    being sent to the last body byte (see :meth:`XtsClient._read_body`), not one socket read."""
 
     connect: float = 5.0
     read: float = 30.0
@@ -134,6 +140,7 @@ class XtsClient:
     ) -> None:
         self.root = root.rstrip("/")
         self._limiter = rate_limiter
+        self._timeouts = timeouts
         prefixes = tuple(dict.fromkeys(MARKET_DATA_PREFIXES + extra_market_prefixes))
         # Loading the CA bundle costs ~30 ms; a plain-http root (simulator, replay) needs none.
         secure = self.root.startswith("https://")
@@ -164,7 +171,8 @@ class XtsClient:
         params: Mapping[str, str] | None = None,
         json_body: Mapping[str, Any] | None = None,
     ) -> RawExchange:
-        """Send one request and read the whole body; never raises for transport failures.
+        """Send one request and read the whole body within the read timeout; never raises for
+        transport failures (an answer slower than the read timeout is recorded as a timeout).
 
         Raises :class:`errors.ReadOnlyViolation` for a route outside the allow-list.
         """
@@ -206,8 +214,9 @@ class XtsClient:
             try:
                 raw.status = response.status_code
                 raw.content_type = response.headers.get("content-type")
+                raw.simulated = SIMULATOR_HEADER in response.headers
                 raw.retry_after = response.headers.get("retry-after")
-                raw.body = response.read()
+                body = self._read_body(request, response, self._deadline(raw.started, trace))
             finally:
                 response.close()
         except errors.ReadOnlyViolation:
@@ -220,8 +229,51 @@ class XtsClient:
             raw.error_class = type(exc).__name__
             raw.error_message = str(exc)
         else:
-            raw.body_read = time.perf_counter()
-            raw.responded_at = utc_iso(datetime.now(UTC))
+            if body is None:
+                # Recorded as an httpx timeout is: status as received, no body, no api_ms.
+                raw.timed_out = True
+                raw.error_class = DEADLINE_EXCEEDED
+                raw.error_message = (
+                    f"no complete answer within the read timeout ({self._timeouts.read:g} s)"
+                )
+            else:
+                raw.body = body
+                raw.body_read = time.perf_counter()
+                raw.responded_at = utc_iso(datetime.now(UTC))
         raw.phases = trace.phases()
         raw.conn_reused = trace.conn_reused
         return raw
+
+    def _deadline(self, started: float, trace: PhaseTrace) -> float:
+        """When the whole answer must have arrived: the read timeout after the request was sent
+        (after the last request byte when the transport traces it, else from ``started``)."""
+        sent = trace.marks.get("http11.send_request_body.complete", started)
+        return sent + self._timeouts.read
+
+    @staticmethod
+    def _read_body(
+        request: httpx.Request, response: httpx.Response, deadline: float
+    ) -> bytes | None:
+        """The decoded body (what ``response.read()`` returns), or None once ``deadline`` passes.
+
+        Why: httpx's read timeout is per socket read, not per response, so a body drip-fed a
+        few bytes at a time never trips it and an answer could take many times
+        ``--read-timeout``. The deadline is checked once the headers are in and after every
+        chunk; on expiry reading stops and the caller closes the response.
+        """
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return None
+        # Best effort: httpcore takes the body's per-read timeout from the request's "timeout"
+        # extension when the body is first iterated (once, not per read), so lowering it to
+        # what is left means a server silent from the start of the body is cut off at the
+        # deadline. A server that stalls mid-body is cut off at most that long after it.
+        timeout = request.extensions.get("timeout")
+        if isinstance(timeout, dict) and timeout.get("read") is not None:
+            request.extensions["timeout"] = {**timeout, "read": min(timeout["read"], remaining)}
+        chunks: list[bytes] = []
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            if time.perf_counter() > deadline:
+                return None
+        return b"".join(chunks)

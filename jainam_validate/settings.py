@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from jainam_validate import errors
@@ -207,23 +208,88 @@ class Settings(BaseModel):
         return urlsplit(self.base_url).netloc if self.base_url else "-"
 
 
+#: The form JAINAM_BASE_URL must take, quoted in every message about it.
+BASE_URL_EXAMPLE = "https://smpb.jainam.in:4143"
+
+
+def _bad_base_url(problem: str) -> errors.ConfigError:
+    # Never quotes the value: it could hold credentials (``user:pass@``, or ``user:pass``
+    # without the @, which parses as host and port).
+    return errors.ConfigError(
+        f"JAINAM_BASE_URL {problem}; set it to the broker root as scheme://host[:port], "
+        f"e.g. {BASE_URL_EXAMPLE}"
+    )
+
+
 def validate_base_url(url: str) -> str:
-    """Accept ``http(s)://host[:port]``; raise ConfigError with a hint otherwise."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise errors.ConfigError(
-            "JAINAM_BASE_URL must look like https://smpb.jainam.in:4143 (scheme and host)"
+    """Accept only ``http(s)://host[:port]`` with at most one trailing ``/``, and return the
+    normalised ``scheme://host[:port]``. Raise a one-line ConfigError naming the problem
+    otherwise. This is the one gate: after it, httpx cannot fail to parse the URL (the last
+    check builds ``httpx.URL`` from the result).
+
+    Surrounding whitespace is dropped, as for every configuration value (:meth:`Layers.plain`);
+    whitespace or control characters inside the value are an error.
+    """
+    url = url.strip()
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise _bad_base_url("contains a space or control character")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [ or a malformed IPv6 literal
+        raise _bad_base_url("cannot be parsed as a URL") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not url[len(scheme) + 1 :].startswith("//"):
+        raise _bad_base_url("must start with https:// (or http://)")
+    netloc = parts.netloc
+    if "@" in netloc:
+        raise _bad_base_url("must not carry a user or password (user:pass@): remove them")
+    if "?" in url or "#" in url:
+        raise _bad_base_url("must not carry a query (?...) or fragment (#...)")
+    if netloc.startswith("["):  # an IPv6 literal, e.g. http://[::1]:8080
+        host, _, rest = netloc.partition("]")
+        host += "]"
+        if rest and not rest.startswith(":"):
+            raise _bad_base_url("has text after the ] of its IPv6 host")
+        port: str | None = rest[1:] if rest else None
+    else:
+        host, colon, port_text = netloc.partition(":")
+        port = port_text if colon else None
+        if not host:
+            raise _bad_base_url("has no host")
+        # DNS names (IDN included), IPv4 addresses and underscores; nothing else names a host
+        if any(not (ch.isalnum() or ch in "-._") for ch in host) or any(
+            not label for label in host.removesuffix(".").split(".")
+        ):
+            raise _bad_base_url(
+                "has a malformed host name (letters, digits, - and _ in labels between single dots)"
+            )
+    if port is not None:
+        if not port:
+            raise _bad_base_url("has a ':' with no port number after it")
+        if not (port.isascii() and port.isdigit()):
+            raise _bad_base_url("has a port that is not a number")
+        if not 1 <= int(port) <= 65535:
+            raise _bad_base_url("has a port outside 1-65535")
+    root = f"{scheme}://{netloc}"
+    try:
+        _ = httpx.URL(root).host  # .host decodes IDNA, which the constructor defers
+    except (httpx.InvalidURL, ValueError) as exc:  # idna's errors are ValueErrors too
+        raise _bad_base_url(f"has a host that cannot be used ({type(exc).__name__})") from None
+    path = parts.path
+    if path not in ("", "/"):
+        route = next(
+            (r for r in ("/interactive", *MARKET_DATA_PREFIXES) if f"{r}/" in f"{path}/"), None
         )
-    if parts.username or parts.password:
-        raise errors.ConfigError("JAINAM_BASE_URL must not carry a user or password")
-    if parts.query or parts.fragment:
-        raise errors.ConfigError("JAINAM_BASE_URL must not carry a query string")
-    path = parts.path.rstrip("/")
-    if path.endswith(("/interactive", *MARKET_DATA_PREFIXES)):
+        if route is not None:
+            # the most common slip: a route prefix copied along with the host
+            raise errors.ConfigError(
+                f"JAINAM_BASE_URL is the broker root: drop the path ({route} and the other "
+                f"routes are added by the harness) and set it to {root}"
+            )
         raise errors.ConfigError(
-            f"JAINAM_BASE_URL is the broker root: drop {path!r} (routes are added by the harness)"
+            f"JAINAM_BASE_URL must be the broker root without a path: set it to {root}"
         )
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    return root
 
 
 def config_dir(environ: Mapping[str, str]) -> Path:

@@ -109,6 +109,8 @@ def test_defaults_client_id_is_the_pro_placeholder_and_source_webapi() -> None:
         ({"JAINAM_ACCOUNT_TYPE": "pro"}, "JAINAM_ACCOUNT_TYPE"),
         ({"JAINAM_MARKET_DATA_PREFIX": "apimarketdata"}, "JAINAM_MARKET_DATA_PREFIX"),
         ({"JAINAM_BASE_URL": "smpb.jainam.in:4143"}, "JAINAM_BASE_URL"),
+        # was "internal error: InvalidURL" (exit 1) from inside httpx
+        ({"JAINAM_BASE_URL": "https://host:4143a"}, "JAINAM_BASE_URL has a port"),
     ],
 )
 def test_bad_values_are_config_errors(env: dict[str, str], fragment: str) -> None:
