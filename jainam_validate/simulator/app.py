@@ -20,9 +20,21 @@ from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from jainam_validate.simulator import responses as r
-from jainam_validate.simulator.book import Account, Book, JsonObj, synthetic_isin
+from jainam_validate.simulator.book import (
+    Account,
+    Book,
+    JsonObj,
+    missing_fields_result,
+    synthetic_isin,
+    unreadable_result,
+)
 from jainam_validate.simulator.responses import Response
-from jainam_validate.simulator.scenario import PRO_CLIENT_ID, SimConfig
+from jainam_validate.simulator.scenario import (
+    BOOK_FLOWS,
+    BOOK_ONLY_FAULTS,
+    PRO_CLIENT_ID,
+    SimConfig,
+)
 
 Delivery = Literal["normal", "truncated", "drip", "reset"]
 Handler = Callable[["Request"], Response]
@@ -52,6 +64,16 @@ _GATEWAY_FAULTS = frozenset(
         "plain_http_to_https",
         "invalid_token_once",
         "invalid_token_always",
+    }
+)
+_ANSWER_FAULTS = frozenset(
+    {
+        "data_not_available",
+        "type_error200",
+        "huge_body",
+        "forged_error",
+        "unreadable_rows",
+        "missing_fields",
     }
 )
 _ENUMS: JsonObj = {  # a small subset of the login enums
@@ -169,11 +191,16 @@ class XtsApp:
             if early is not None:
                 return early
         resp = handler(req)
-        if resp.status == 200 and fault in ("data_not_available", "type_error200", "huge_body"):
+        if resp.status == 200 and fault in _ANSWER_FAULTS:
+            # these replace a successful answer only: a bad token or request keeps its error
             if fault == "data_not_available":
                 resp = r.data_not_available(_AREA[flow])
             elif fault == "type_error200":
                 resp = r.type_error_200()
+            elif fault == "forged_error":
+                resp = r.forged_error()
+            elif fault in BOOK_ONLY_FAULTS:
+                resp = self._bad_rows(flow, fault, resp)
             else:
                 resp = self._huge(flow, resp)
         if fault == "truncated_json":
@@ -587,6 +614,21 @@ class XtsApp:
             {"mdp": mdp, "quotesList": instruments, "listQuotes": rows},
         )
 
+    # -- rows that are not usable ------------------------------------------------------------
+
+    def _bad_rows(self, flow: str, fault: str, resp: Response) -> Response:
+        """The book's own success envelope (type, code, description) around the rows of the
+        unreadable_rows or missing_fields fault."""
+        if flow not in BOOK_FLOWS:  # SimConfig refuses this; keep the answer as it is
+            return resp
+        head = _envelope_head(resp.body)
+        build = unreadable_result if fault == "unreadable_rows" else missing_fields_result
+        result = build(flow, self.config.holdings_shape)
+        body = r.envelope(
+            str(head.get("type")), str(head.get("code")), str(head.get("description")), result
+        )
+        return Response(resp.status, r.dumps(body), resp.content_type, resp.headers)
+
     # -- huge bodies ---------------------------------------------------------------------------
 
     def _huge(self, flow: str, resp: Response) -> Response:
@@ -652,6 +694,14 @@ def _instrument_key(item: object) -> tuple[int, int] | None:
     if isinstance(iid, bool) or not isinstance(iid, int):
         return None
     return seg, iid
+
+
+def _envelope_head(body: bytes) -> JsonObj:
+    """type, code and description of an envelope written by ``r.dumps`` (``result`` comes last),
+    without parsing what may be a very large ``result``."""
+    cut = body.find(b',"result":')
+    head = json.loads(body[:cut] + b"}" if cut > 0 else body)
+    return head if isinstance(head, dict) else {}
 
 
 def _renamed_holdings(rows: Iterator[tuple[int, JsonObj]]) -> Iterator[JsonObj]:

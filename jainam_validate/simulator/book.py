@@ -3,7 +3,9 @@ instrument universe (NSE cash, NSE F&O and BSE cash, with deterministic last tra
 and the positions, holdings, trade-book and 1502 quote rows, each with the field names and type
 quirks of real XTS payloads (string quantities, thousands separators, mixed key casing, "NaN").
 Everything is a pure function of ``SimConfig.seed`` and the account, so equal configs give
-byte-identical books. Identifiers are fake but shaped like real ones and at least 5 characters."""
+byte-identical books. Identifiers are fake but shaped like real ones and at least 5 characters.
+The ``unreadable_rows`` and ``missing_fields`` faults get their fixed, id-free results from
+``unreadable_result`` and ``missing_fields_result``."""
 
 from __future__ import annotations
 
@@ -562,3 +564,72 @@ class Book:
                 }
             )
         return obj
+
+
+# -- the unreadable_rows and missing_fields faults --------------------------------------------
+# invented: both are fixed payloads with no client, account or order identifiers.
+
+
+def unreadable_result(flow: str, holdings_shape: str) -> Any:
+    """The ``result`` of a book whose rows are not records: scalars, nulls, booleans, lists."""
+    rows: list[Any] = ["AppOrderID=1", 42, None, True, [1, 2], "x"]
+    if flow == "tradebook":
+        return rows
+    if flow == "positions":
+        return {"positionList": rows}
+    if holdings_shape == "list":
+        return {"RMSHoldingList": rows}
+    values: list[Any] = ["HoldingQuantity=10", 42, None, 3.5, "x"]
+    isins = [make_isin(body) for _sym, body, *_ in _EQUITIES[: len(values)]]
+    return {"RMSHoldings": {"Holdings": dict(zip(isins, values, strict=True))}}
+
+
+def missing_fields_result(flow: str, holdings_shape: str) -> Any:
+    """The ``result`` of a book whose rows are objects without the fields a row needs: trades
+    without AppOrderID, TradingSymbol, ExchangeInstrumentID or any quantity; positions without
+    instrument id, TradingSymbol or quantity; holdings without HoldingQuantity."""
+    if flow == "tradebook":
+        return [
+            {
+                "ExchangeSegment": segment,
+                "OrderSide": side.title(),
+                "OrderSideAPI": side,
+                "OrderType": "Market",
+                "ProductType": product,
+                "TimeInForce": "DAY",
+                "OrderStatus": "Filled",
+                "ExchangeTransactTime": f"{TRADE_DATE_ISO}T10:1{k}:00+05:30",
+                "MessageCode": 9005,
+            }
+            for k, (segment, side, product) in enumerate(
+                (("NSECM", "BUY", "CNC"), ("NSEFO", "SELL", "NRML"), ("NSECM", "SELL", "MIS"))
+            )
+        ]
+    if flow == "positions":
+        rows = [
+            {
+                "ExchangeSegment": segment,
+                "ProductType": product,
+                "BuyAveragePrice": "0.00",
+                "SellAveragePrice": "0.00",
+                "MTM": "0",
+                "statisticsLevel": "ParentLevel",
+                "MessageCode": 9002,
+            }
+            for segment, product in (("NSECM", "MIS"), ("NSEFO", "NRML"), ("NSECM", "CNC"))
+        ]
+        return {"positionList": rows}
+    holdings = [
+        {
+            "ISIN": make_isin(body),
+            "Symbol": symbol,
+            "ExchangeNSEInstrumentId": nse,
+            "ExchangeBSEInstrumentId": bse,
+            "BuyAvgPrice": float(rupees),
+            "IsBuyAvgPriceProvided": True,
+        }
+        for symbol, body, nse, bse, rupees in _EQUITIES[:3]
+    ]
+    if holdings_shape == "list":
+        return {"RMSHoldingList": holdings}
+    return {"RMSHoldings": {"Holdings": {row["ISIN"]: row for row in holdings}}}

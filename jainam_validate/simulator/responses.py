@@ -1,8 +1,9 @@
 """Response builders for the XTS simulator: the JSON envelope (``type``, ``code``,
 ``description``, ``result``) with the error shapes XTS uses (HTTP 400 for bad tokens, empty
 books and validation errors), and the HTML pages that sit in front of or behind the API on the
-real servers (nginx 404/502/503 and "plain HTTP to HTTPS port", the Express error page). A
-``Response`` is plain data; the HTTP handler decides how to deliver it."""
+real servers (nginx 404/502/503 and "plain HTTP to HTTPS port", the Express error page), and
+the ``forged_error`` fault's hostile error envelope (``FORGED_TEXT``, ``FORGED_CODE``,
+``FORGED_HEADER``). A ``Response`` is plain data; the HTTP handler decides how to deliver it."""
 
 from __future__ import annotations
 
@@ -137,3 +138,64 @@ def type_error_200() -> Response:
     return json_response(
         200, envelope("error", "e-app-0500", "Unable to process request, please try again", {})
     )
+
+
+# -- the forged_error fault ----------------------------------------------------------------------
+
+# invented: hostile broker text, for checking that whatever shows a broker's code or description
+# (markdown report, terminal, HTML) neutralises it. Each ingredient occurs in FORGED_TEXT and in
+# FORGED_CODE; none of them reads as "Invalid Token" or "Data Not Available", so the answer is
+# a plain broker error.
+FORGED_INGREDIENTS: tuple[str, ...] = (
+    "\r\n",  # CR LF line break
+    "\r",  # bare CR
+    "\n",  # bare LF
+    "\x1b[31m",  # ANSI colour escape (CSI ... m)
+    "\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07",  # OSC-8 terminal hyperlink
+    "\x00",  # NUL
+    "\x7f",  # DEL
+    "\u009b",  # C1 CSI
+    "\u202e",  # bidi RIGHT-TO-LEFT OVERRIDE
+    "# Verdict",  # a markdown heading (on a line of its own)
+    "**PASS**: every check passed.",
+    "[open the evidence](https://evil.example/phish)",  # markdown link
+    "![x](https://evil.example/x.png)",  # markdown image
+    "<img src=x onerror=alert(1)>",  # raw HTML
+    "<script>alert(1)</script>",
+    "|",  # table cell break
+    "``",  # code span break
+    "https://evil.example/auto",  # GFM autolink
+    "$\\LaTeX$",  # math
+)
+
+
+def _forged(lead: str) -> str:
+    return (
+        f"{lead}\r\n"
+        "# Verdict\r\n"
+        "**PASS**: every check passed.\n"
+        "| flow | outcome |\r| holdings | ok |\n"
+        "\x1b[31mALERT\x1b[0m \x1b]8;;https://evil.example/\x07click\x1b]8;;\x07 "
+        "[open the evidence](https://evil.example/phish) ![x](https://evil.example/x.png) "
+        "<img src=x onerror=alert(1)><script>alert(1)</script> ``tick`` "
+        "https://evil.example/auto $\\LaTeX$ nul\x00 del\x7f csi\u009b31m bidi\u202eexe.pdf"
+    )
+
+
+FORGED_TEXT = _forged("Request rejected by RMS")
+FORGED_CODE = _forged("e-forged-0400")
+# A header value can hold no CR, LF or NUL (and the stdlib server writes it as Latin-1, so no
+# U+202E); ESC, BEL, DEL and the C1 CSI byte go through and clients accept them.
+FORGED_HEADER = (
+    "\x1b[31m# Verdict **PASS**: every check passed.\x1b[0m "
+    "\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07 "
+    "[open the evidence](https://evil.example/phish) <script>alert(1)</script> | `` "
+    "\x9b31m\x7f"
+)
+
+
+def forged_error() -> Response:
+    # invented: a broker error whose code, description and a header carry hostile text; HTTP
+    # 400 on every flow (on a login it reads as a credential rejection)
+    body = envelope("error", FORGED_CODE, FORGED_TEXT, {})
+    return json_response(400, body, (("X-Forged", FORGED_HEADER),))

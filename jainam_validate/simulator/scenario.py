@@ -2,7 +2,15 @@
 scenario can shape (``FLOWS``), the fault kinds it can inject (``FAULT_KINDS``), the frozen
 ``SimConfig`` that fixes everything the simulator serves (profile, prefixes, empty books, delays,
 faults, book sizes, seed), and ``parse_flow_value`` for ``FLOW=VALUE`` command-line flags. This
-module has no I/O and imports nothing from the rest of the package."""
+module has no I/O and imports nothing from the rest of the package.
+
+Most fault kinds apply to any flow. The hostile ones at the end of ``FAULT_KINDS``:
+``forged_error`` (any flow) answers HTTP 400 with an XTS error envelope whose code and
+description (``FORGED_CODE``, ``FORGED_TEXT``) and ``X-Forged`` header (``FORGED_HEADER``) try
+to forge a markdown report or a terminal; ``unreadable_rows`` (book flows only) answers 200
+success whose rows are not records (strings, numbers, nulls, booleans, lists); and
+``missing_fields`` (book flows only) answers 200 success whose rows are objects without the
+fields a row needs (instrument, symbol, quantity, order id)."""
 
 from __future__ import annotations
 
@@ -39,9 +47,17 @@ FAULT_KINDS: tuple[str, ...] = (
     "slow_drip",
     "huge_body",
     "plain_http_to_https",
+    "forged_error",  # any flow: HTTP 400 error envelope with hostile code/description/header
+    "unreadable_rows",  # books only: 200 success, rows are scalars/lists, not records
+    "missing_fields",  # books only: 200 success, row objects without the fields a row needs
 )
+BOOK_FLOWS: frozenset[str] = frozenset({"positions", "holdings", "tradebook"})
+BOOK_ONLY_FAULTS: frozenset[str] = frozenset({"unreadable_rows", "missing_fields"})
 
 PRO_CLIENT_ID = "*****"
+#: Response header the simulator (and a cassette replay) sends on every answer: evidence from
+#: a run that saw it is marked as simulator evidence, never as live.
+SIMULATOR_HEADER = "X-Jainam-Simulator"
 
 
 @dataclass(frozen=True)
@@ -118,6 +134,8 @@ class SimConfig:
                 raise ValueError(
                     f"unknown fault {kind!r} for {flow}; fault kinds: {', '.join(FAULT_KINDS)}"
                 )
+            if kind in BOOK_ONLY_FAULTS and flow not in BOOK_FLOWS:
+                raise ValueError(_book_only_message(kind, flow))
         object.__setattr__(self, "delays_ms", _frozen_map(self.delays_ms))
         object.__setattr__(self, "faults", _frozen_map(self.faults))
         for name in ("n_positions", "n_holdings", "n_trades", "token_ttl_s"):
@@ -154,6 +172,11 @@ def _check_flows(names: Mapping[str, object] | frozenset[str], what: str) -> Non
             raise ValueError(f"unknown flow {name!r} in {what}; flows: {', '.join(FLOWS)}")
 
 
+def _book_only_message(kind: str, flow: str) -> str:
+    books = ", ".join(f for f in FLOWS if f in BOOK_FLOWS)
+    return f"fault {kind!r} applies to the book flows only ({books}), not to {flow!r}"
+
+
 def parse_flow_value(text: str, *, kind: str) -> tuple[str, str]:
     """Parse ``FLOW=VALUE`` from a ``--fault`` or ``--delay`` flag (``kind`` is ``"fault"`` or
     ``"delay"``). Returns ``(flow, value)``; a delay value comes back as a canonical decimal string.
@@ -173,6 +196,8 @@ def parse_flow_value(text: str, *, kind: str) -> tuple[str, str]:
             raise ValueError(
                 f"--fault: unknown fault kind {value!r}; fault kinds: {', '.join(FAULT_KINDS)}"
             )
+        if value in BOOK_ONLY_FAULTS and flow not in BOOK_FLOWS:
+            raise ValueError(f"--fault: {_book_only_message(value, flow)}")
         return flow, value
     if not value.isascii() or not value.isdigit():
         raise ValueError(

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from jainam_validate.simulator import responses as r
 from jainam_validate.simulator.app import Reply, Request, XtsApp
 from jainam_validate.simulator.responses import Response
-from jainam_validate.simulator.scenario import SimConfig
+from jainam_validate.simulator.scenario import SIMULATOR_HEADER, SimConfig
 
 MAX_REQUEST_BODY = 8 * 1024 * 1024
 DRIP_CHUNKS = 15
@@ -201,6 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(resp.body)))
+        # Says "not the broker" on every answer, so evidence from a `simulate` process that
+        # JAINAM_BASE_URL points at is never presented as live (see harness.simulated).
+        self.send_header(SIMULATOR_HEADER, "1")
         for name, value in resp.headers:
             self.send_header(name, value)
         if close:

@@ -22,6 +22,9 @@ from jainam_validate.simulator import (
     DEMO_CREDENTIALS,
     FAULT_KINDS,
     FLOWS,
+    FORGED_CODE,
+    FORGED_HEADER,
+    FORGED_TEXT,
     SimConfig,
     SimCredentials,
     Simulator,
@@ -760,6 +763,21 @@ def _observe_fault(kind: str, s: Simulator, c: httpx.Client, token: str) -> None
         assert status == 200 and len(data) >= 20_000_000
         body = json.loads(data)
         assert body["type"] == "success" and len(body["result"]["positionList"]) > 6
+    elif kind == "forged_error":
+        resp = _positions(c, token)
+        assert_error(resp, 400, FORGED_CODE, FORGED_TEXT)
+        assert resp.headers["x-forged"] == FORGED_HEADER
+    elif kind == "unreadable_rows":
+        resp = _positions(c, token)
+        assert resp.status_code == 200 and resp.json()["type"] == "success"
+        rows = resp.json()["result"]["positionList"]
+        assert rows and not any(isinstance(row, dict) for row in rows)
+    elif kind == "missing_fields":
+        resp = _positions(c, token)
+        assert resp.status_code == 200 and resp.json()["type"] == "success"
+        rows = resp.json()["result"]["positionList"]
+        assert rows and all(isinstance(row, dict) and "ProductType" in row for row in rows)
+        assert not any({"TradingSymbol", "Quantity"} & set(row) for row in rows)
     else:  # pragma: no cover - a new kind without a test
         pytest.fail(f"no observation for fault {kind}")
 
@@ -855,8 +873,8 @@ ID_KEYS = {
 def test_sensitive_values_cover_everything_served(profile: str) -> None:
     s, c = run_sim(
         SimConfig(
-            profile=profile,
-            holdings_shape="list",  # type: ignore[arg-type]
+            profile=profile,  # type: ignore[arg-type]
+            holdings_shape="list",
             dealer_client_ids=("*****", "JC9001"),
         )
     )
@@ -966,6 +984,8 @@ def test_parse_flow_value_accepts_good_input() -> None:
         ("=html500", "fault", "holdings"),
         ("holding=html500", "fault", "tradebook"),
         ("holdings=html501", "fault", "truncated_json"),
+        ("quotes=unreadable_rows", "fault", "book flows only"),
+        ("login_interactive=missing_fields", "fault", "positions, holdings, tradebook"),
         ("holdings=", "delay", "login_market"),
         ("holdings=-5", "delay", "non-negative"),
         ("holdings=1.5", "delay", "non-negative"),
