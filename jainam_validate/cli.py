@@ -9,6 +9,7 @@ else to stderr.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -64,6 +65,27 @@ class ReplayLatency(StrEnum):
 class Profile(StrEnum):
     investor = "investor"
     dealer = "dealer"
+
+
+class EmptyBook(StrEnum):
+    positions = "positions"
+    holdings = "holdings"
+    tradebook = "tradebook"
+    all = "all"
+
+
+AllowEmpty = Annotated[
+    list[EmptyBook] | None,
+    typer.Option(
+        "--allow-empty",
+        help="This book may be empty (repeatable; 'all' for every book): an empty book, and "
+        "the P&L check it prevents, is 'waived' instead of 'not_proven' (exit 0, not 5).",
+    ),
+]
+Label = Annotated[
+    str | None,
+    typer.Option("--label", help="Free text for the evidence, e.g. a story id (leak-guarded)."),
+]
 
 
 EvidenceDir = Annotated[
@@ -168,6 +190,28 @@ class BrokerFlags:
         )
 
 
+def _invocation(ctx: typer.Context) -> dict[str, Any]:
+    """The command and the flags given on its command line, for the evidence. Secrets are
+    never command-line arguments, so names and values are safe to record (and leak-guarded
+    with the rest of run.json all the same)."""
+    flags: dict[str, Any] = {}
+    for param in ctx.command.params:
+        name = param.name or ""
+        source = ctx.get_parameter_source(name)
+        # by name: typer vendors click, and its ParameterSource is not public API
+        if param.param_type_name == "argument" or getattr(source, "name", "") != "COMMANDLINE":
+            continue
+        value = ctx.params.get(name)
+        flag = next((o for o in param.opts if o.startswith("--")), param.opts[0])
+        if isinstance(value, list | tuple):
+            flags[flag] = [str(getattr(v, "value", v)) for v in value]
+        elif isinstance(value, bool):
+            flags[flag] = value
+        else:
+            flags[flag] = str(getattr(value, "value", value))
+    return {"flags": flags}
+
+
 def _timeouts(connect: float, read: float) -> Any:
     from jainam_validate.client import Timeouts
 
@@ -215,10 +259,48 @@ def _fail(io: Io, message: str, code: int) -> NoReturn:
 
 
 def _cell(value: object) -> str:
-    """A table cell: data, so rich markup in it is escaped."""
+    """A table cell: data, so control characters are made visible and rich markup escaped."""
     from rich.markup import escape
 
-    return escape("-" if value is None else str(value))
+    from jainam_validate.inert import visible
+
+    return escape(visible("-" if value is None else str(value)))
+
+
+_STATUS_STYLE = {
+    "pass": "green",
+    "fail": "red",
+    "not_proven": "yellow",
+    "waived": "cyan",
+    "not_applicable": "dim",
+}
+
+
+def _show_verdict(io: Io, manifest: Any) -> None:
+    """Banner (for anything but live), the verdict, and one line per check that is not a
+    pass: the same words as report.md, as plain text (never markup)."""
+    from jainam_validate import report
+    from jainam_validate.inert import visible
+    from jainam_validate.verdict import Status, status_of
+
+    note = report.target_banner(manifest)
+    if note is not None:
+        io.out.print(note, style="bold yellow", markup=False, highlight=False)
+    style = {"PASS": "bold green", "FAIL": "bold red"}.get(
+        report.run_verdict(manifest).value, "bold yellow"
+    )
+    io.out.print(report.verdict_text(manifest), style=style, markup=False, highlight=False)
+    if manifest.error:
+        io.out.print(f"stopped by: {visible(manifest.error)}", markup=False, highlight=False)
+    for status in (Status.FAIL, Status.NOT_PROVEN, Status.WAIVED):
+        for name, check in manifest.checks.items():
+            if status_of(check.status) is status:
+                io.out.print(
+                    f"  {name} {status.value.replace('_', ' ')}: {visible(check.detail)}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
 
 
 @contextmanager
@@ -248,6 +330,8 @@ class BrokerContext:
     store: KeyringStore | None  # None under --sim: the simulator never touches the keyring
     redactor: Redactor
     simulator: Simulator | None
+    #: run.json ``target``: ``kind`` (live, simulator, replay) and, for a replay, the cassette.
+    target: dict[str, str]
 
 
 @contextmanager
@@ -280,7 +364,7 @@ def _broker(io: Io, flags: BrokerFlags) -> Iterator[BrokerContext]:
         layers = Layers(environ, dotenv, store)
         settings = Settings.resolve(layers, evidence_dir=evidence_dir)
         try:
-            yield BrokerContext(settings, layers, store, redactor, None)
+            yield BrokerContext(settings, layers, store, redactor, None, {"kind": "live"})
         finally:
             _keyring_note(io, store)
         return
@@ -305,7 +389,7 @@ def _broker(io: Io, flags: BrokerFlags) -> Iterator[BrokerContext]:
         layers = Layers(sim_env, {}, None, sim=demo)
         settings = Settings.resolve(layers, evidence_dir=evidence_dir)
         io.debug(f"simulator ({sim_profile.value}) on {simulator.base_url}")
-        yield BrokerContext(settings, layers, None, redactor, simulator)
+        yield BrokerContext(settings, layers, None, redactor, simulator, {"kind": "simulator"})
 
 
 def _evidence_env(environ: dict[str, str], dotenv: dict[str, str]) -> dict[str, str]:
@@ -349,7 +433,14 @@ def _replay(
         io.debug(
             f"replaying {len(recorded.exchanges)} exchanges from {folder} on {server.base_url}"
         )
-        yield BrokerContext(settings, layers, None, redactor, server)
+        target = {
+            "kind": "replay",
+            "cassette": folder.resolve().name,
+            "cassette_index_sha256": hashlib.sha256(
+                (folder / cassette.INDEX).read_bytes()
+            ).hexdigest(),
+        }
+        yield BrokerContext(settings, layers, None, redactor, server, target)
 
 
 def _keyring_note(io: Io, store: KeyringStore) -> None:
@@ -376,6 +467,7 @@ def _root(
 # -- login -----------------------------------------------------------------------------------
 @app.command()
 def login(
+    click_ctx: typer.Context,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not keep the session tokens in the keyring.")
     ] = False,
@@ -417,6 +509,8 @@ def login(
     ):
         options = flags.pass_options(
             "login",
+            target=ctx.target,
+            invocation=_invocation(click_ctx),
             flows=(),
             market_session=True,
             reuse_session=False,
@@ -486,6 +580,7 @@ def _emit_json(io: Io, result: PassResult, extra: dict[str, Any]) -> None:
 # -- fetch -----------------------------------------------------------------------------------
 @app.command()
 def fetch(
+    click_ctx: typer.Context,
     flow: Annotated[Book, typer.Argument(help="Which book to fetch.")],
     iterations: Annotated[
         int, typer.Option("--iterations", "-n", min=1, max=10_000, help="Samples to take.")
@@ -493,6 +588,8 @@ def fetch(
     day_or_net: Annotated[
         DayOrNet, typer.Option("--day-or-net", help="Positions view (positions only).")
     ] = DayOrNet.NetWise,
+    allow_empty: AllowEmpty = None,
+    label: Label = None,
     retries: Retries = 2,
     rate: Rate = 10.0,
     breaker: Breaker = 3,
@@ -509,6 +606,7 @@ def fetch(
     verbose: Verbose = False,
 ) -> None:
     """Fetch one book (timed, redacted) into a run folder of its own and show it."""
+    from jainam_validate.checks import allowed_empty
     from jainam_validate.validation import execute
 
     io = _io(json_out, no_color, verbose)
@@ -531,6 +629,10 @@ def fetch(
     ):
         options = flags.pass_options(
             f"fetch {flow.value}",
+            target=ctx.target,
+            invocation=_invocation(click_ctx),
+            allow_empty=allowed_empty([b.value for b in allow_empty or []]),
+            label=label,
             flows=(flow.value,),
             iterations=iterations,
             day_or_net=day_or_net.value,
@@ -560,6 +662,7 @@ def _show_fetch(io: Io, result: PassResult, flow: str) -> None:
                 "run_dir": str(result.folder.path),
                 "flow": flow,
                 "exit_code": int(result.exit_code),
+                **_json_verdict(result.manifest),
                 "summary": summary.model_dump() if summary else None,
                 "rows": rows,
             },
@@ -586,15 +689,14 @@ def _show_fetch(io: Io, result: PassResult, flow: str) -> None:
             ", ".join(f"{k}={v}" for k, v in s.outcomes.items()),
         )  # fmt: skip
     io.out.print(timing)
-    for name, check in result.manifest.checks.items():
-        if check.status == "fail":
-            io.note(f"FAIL {name}: {check.detail}")
+    _show_verdict(io, result.manifest)
     io.note(f"evidence: {result.folder.path}")
 
 
 # -- run -------------------------------------------------------------------------------------
 @app.command()
 def run(
+    click_ctx: typer.Context,
     iterations: Annotated[
         int | None,
         typer.Option(
@@ -626,6 +728,8 @@ def run(
     day_or_net: Annotated[
         DayOrNet, typer.Option("--day-or-net", help="Positions view.")
     ] = DayOrNet.NetWise,
+    allow_empty: AllowEmpty = None,
+    label: Label = None,
     retries: Retries = 2,
     rate: Rate = 10.0,
     breaker: Breaker = 3,
@@ -642,6 +746,7 @@ def run(
     verbose: Verbose = False,
 ) -> None:
     """A whole validation pass: sessions, positions, holdings, trade book, thresholds, evidence."""
+    from jainam_validate.checks import allowed_empty
     from jainam_validate.policy import resolve_policy
     from jainam_validate.validation import execute
 
@@ -669,6 +774,10 @@ def run(
         with _broker(io, flags) as ctx:
             options = flags.pass_options(
                 "run",
+                target=ctx.target,
+                invocation=_invocation(click_ctx),
+                allow_empty=allowed_empty([b.value for b in allow_empty or []]),
+                label=label,
                 iterations=chosen.iterations,
                 warmup=chosen.warmup,
                 day_or_net=day_or_net.value,
@@ -721,8 +830,21 @@ def _progress(io: Io, total: int) -> Iterator[Any]:
         yield on_event
 
 
-def _show_run(io: Io, result: PassResult) -> None:
+def _json_verdict(m: Any) -> dict[str, Any]:
+    """The verdict part of every --json document of a pass."""
     from jainam_validate import report
+
+    return {
+        "verdict": report.run_verdict(m).value,
+        "verdict_text": report.verdict_text(m),
+        "target": m.target,
+        "label": m.label,
+        "checks": {k: v.model_dump() for k, v in m.checks.items()},
+    }
+
+
+def _show_run(io: Io, result: PassResult) -> None:
+    from jainam_validate.verdict import status_of
 
     m = result.manifest
     if io.json:
@@ -733,10 +855,8 @@ def _show_run(io: Io, result: PassResult) -> None:
                 "run_id": m.run_id,
                 "run_dir": str(result.folder.path),
                 "exit_code": int(result.exit_code),
-                "verdict": report.verdict(m).split("**")[1],
+                **_json_verdict(m),
                 "account_type": m.account_type,
-                "target": m.target,
-                "checks": {k: v.model_dump() for k, v in m.checks.items()},
                 "flows": {k: v.model_dump() for k, v in m.flows.items()},
             },
         )
@@ -759,12 +879,11 @@ def _show_run(io: Io, result: PassResult) -> None:
     for column in ("check", "result", "detail"):
         checks.add_column(column)
     for name, check in m.checks.items():
-        style = {"pass": "green", "fail": "red"}.get(check.status, "yellow")
-        checks.add_row(
-            _cell(name), f"[{style}]{_cell(check.status)}[/{style}]", _cell(check.detail)
-        )
+        status = status_of(check.status).value
+        style = _STATUS_STYLE[status]
+        checks.add_row(_cell(name), f"[{style}]{status}[/{style}]", _cell(check.detail))
     io.out.print(checks)
-    io.out.print(report.verdict(m).replace("**", ""), markup=False, highlight=False)
+    _show_verdict(io, m)
     io.note(f"evidence: {result.folder.path} (report.md)")
 
 
@@ -796,6 +915,7 @@ def report_command(
                 _evidence_env(dict(os.environ), dotenv).get("JAINAM_EVIDENCE_DIR", "evidence")
             )
             run_dir = newest_run(root)
+            io.note(f"report: the newest folder written by `run` is {run_dir}")
         if (
             not run_dir.is_dir()
             or not (run_dir / "timings.jsonl").exists()

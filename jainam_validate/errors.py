@@ -31,6 +31,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     AUTH = 3
     UNREACHABLE = 4
+    INCONCLUSIVE = 5
     LEAK = 7
     INTERRUPTED = 130
 
@@ -43,6 +44,7 @@ EXIT_PRECEDENCE: tuple[ExitCode, ...] = (
     ExitCode.AUTH,
     ExitCode.UNREACHABLE,
     ExitCode.CHECKS_FAILED,
+    ExitCode.INCONCLUSIVE,
 )
 
 

@@ -25,7 +25,7 @@ from jainam_validate.scanner import Scanner
 from jainam_validate.stats import FlowSummary
 from jainam_validate.timing import TimingRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TIMINGS = "timings.jsonl"
 MANIFEST = "run.json"
 REPORT = "report.md"
@@ -39,7 +39,8 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 class CheckResult(BaseModel):
-    """One release check: ``pass``, ``fail`` or ``not_applicable``, with a one-line reason."""
+    """One release check: a :class:`~jainam_validate.verdict.Status` value and a one-line
+    reason (which may quote broker text: render it through :mod:`jainam_validate.inert`)."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
 
@@ -56,9 +57,14 @@ class RunManifest(BaseModel):
     run_id: str
     tool_version: str = __version__
     command: str
+    #: What the user asked for: flag names and non-secret values as given on the command line.
+    invocation: dict[str, Any] = Field(default_factory=dict)
+    label: str | None = None
     started_at: str
     ended_at: str | None = None
     interrupted: bool = False
+    #: ``kind`` (live/simulator/replay), ``host``, ``market_data_prefix``; for a replay also
+    #: ``cassette`` (its folder name) and ``cassette_index_sha256``.
     target: dict[str, Any] = Field(default_factory=dict)
     account_type: str | None = None
     session_origin: str | None = None
@@ -71,6 +77,7 @@ class RunManifest(BaseModel):
     leak_guard: dict[str, int] = Field(default_factory=dict)
     cassette: str | None = None
     exit_code: int | None = None
+    verdict: str | None = None
     error: str | None = None
 
 
@@ -196,18 +203,23 @@ def read_manifest(folder: Path) -> RunManifest:
         raise errors.UsageError(f"{folder}/run.json is not a valid run manifest") from None
 
 
-def newest_run(evidence_dir: Path) -> Path:
-    """The run folder whose ``run.json`` has the latest start time."""
+def newest_run(evidence_dir: Path, command: str | None = "run") -> Path:
+    """The folder whose ``run.json`` has the latest start time, among those written by
+    ``command`` (``run`` by default: a later ``fetch`` or ``login`` does not hide the pass)."""
     best: tuple[str, Path] | None = None
     for manifest in evidence_dir.glob(f"*/{MANIFEST}"):
         try:
-            started = json.loads(manifest.read_text(encoding="utf-8")).get("started_at", "")
-        except (OSError, ValueError):
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            started, written_by = data.get("started_at", ""), data.get("command")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if command is not None and written_by != command:
             continue
         if best is None or str(started) > best[0]:
             best = (str(started), manifest.parent)
     if best is None:
         raise errors.UsageError(
-            f"no run folder in {evidence_dir}: run `jainam-validate run` first or name RUN_DIR"
+            f"no folder written by `{command or 'any command'}` in {evidence_dir}: run "
+            "`jainam-validate run` first, or name RUN_DIR"
         )
     return best[1]

@@ -13,7 +13,7 @@ import base64
 import json
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sized
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -122,6 +122,14 @@ def book_request(
     }[flow]
 
 
+def unreadable_rows(status: int | None, malformed: list[MalformedRow], read: Sized) -> str:
+    """The error text of a book with unreadable rows: row indexes and field paths only."""
+    shown = "; ".join(f"row {m.index}: {', '.join(m.fields)} ({m.reason})" for m in malformed[:10])
+    more = f"; and {len(malformed) - 10} more" if len(malformed) > 10 else ""
+    total = len(malformed) + len(read)
+    return f"HTTP {status}: {len(malformed)} of {total} rows could not be read: {shown}{more}"
+
+
 class Harness:
     """Runs flows against one broker root and hands every attempt's record to ``sink``."""
 
@@ -144,6 +152,7 @@ class Harness:
         self.run_id = run_id
         self._market_logins = 0
         self._interactive_logins = 0
+        self.simulated = False  # some answer said it came from our simulator
         self._quote_samples = 0
         resilience = resilience or Resilience()
         self.retry = resilience.retry
@@ -172,11 +181,13 @@ class Harness:
         outcome: Outcome | None = None,
         error: str | None = None,
         learned: bool = False,
+        rows: int | None = None,
     ) -> TimingRecord:
         if verdict.envelope is not None and not learned:
             self.redactor.learn(verdict.envelope)  # tokens and ids in the answer are now known
         if self._recorder is not None:
             self._recorder(raw, verdict)
+        self.simulated = self.simulated or raw.simulated
         text = error if error is not None else self.describe(verdict)
         now = time.perf_counter()
         record = TimingRecord(
@@ -201,6 +212,7 @@ class Harness:
             content_type=raw.content_type,
             code=self.redactor.scrub(verdict.code) if verdict.code else None,
             error=self.redactor.scrub(text) if text else None,
+            rows=rows,
         )
         self.sink(record)
         return record
@@ -248,6 +260,16 @@ class Harness:
         result = self._login_result(raw, verdict, "interactive", LOGIN_INTERACTIVE)
         token = str(result["token"])
         investor = result.get("isInvestorClient")
+        if s.account_type is not None and isinstance(investor, bool):
+            answered = AccountType.INVESTOR if investor else AccountType.DEALER
+            if answered is not s.account_type:
+                # Obeying the setting would send the wrong routes, which answer "Data Not
+                # Available" and would pass as empty books: stop before any book call.
+                raise errors.ConfigError(
+                    f"JAINAM_ACCOUNT_TYPE is {s.account_type.value}, but the login answered "
+                    f"isInvestorClient: {str(investor).lower()} (a {answered.value} account): "
+                    f"set JAINAM_ACCOUNT_TYPE to {answered.value} or auto"
+                )
         if s.account_type is not None:
             account = s.account_type
         elif isinstance(investor, bool):
@@ -399,6 +421,7 @@ class Harness:
         transform: Transform,
         params: Mapping[str, str] | None = None,
         json_body: Mapping[str, Any] | None = None,
+        count: Callable[[Any], int] = lambda _payload: 0,
     ) -> tuple[Outcome, Any, TimingRecord]:
         """One logical call: attempts with retries and at most one re-login, each recorded.
 
@@ -439,6 +462,7 @@ class Harness:
                 else None,
                 outcome=outcome,
                 error=error,
+                rows=count(payload) if outcome.usable and payload is not None else None,
             )
             if outcome is Outcome.AUTH_ERROR and self._renew(session, market=market):
                 continue  # one fresh session, then one retry of the call
@@ -509,6 +533,7 @@ class Harness:
         outcome, parsed, record = self._call(
             "quotes", "POST", route, session, sample=self._quote_samples, market=True,
             transform=transform, json_body=quotes_body(batch),
+            count=lambda parsed: len(parsed.ltp),
         )  # fmt: skip
         self.breaker.record(route, outcome.usable)
         return QuoteResult(outcome, parsed, record)
@@ -536,15 +561,18 @@ class Harness:
                 models, malformed = NORMALISERS[flow](envelope.get("result"))
             except BookShapeError as exc:
                 return Outcome.BAD_RESPONSE, None, f"HTTP {raw.status}: unexpected shape: {exc}"
+            if malformed:
+                # A row that is not a record, or lacks what the book needs, makes the whole
+                # sample unusable: a book read only in part proves nothing about the rest.
+                return Outcome.BAD_RESPONSE, None, unreadable_rows(raw.status, malformed, models)
             rows = self.redactor.redact_rows(
                 [m.model_dump(mode="json") for m in models], IDENTIFIER_FIELDS
             )
-            outcome = Outcome.EMPTY if not rows and not malformed else Outcome.OK
-            return outcome, (rows, malformed), None
+            return (Outcome.OK if rows else Outcome.EMPTY), (rows, malformed), None
 
         outcome, payload, record = self._call(
             flow, "GET", route, session, sample=sample, market=False, transform=transform,
-            params=params,
+            params=params, count=lambda payload: len(payload[0]),
         )  # fmt: skip
         self.breaker.record(route, outcome.usable)
         rows, malformed = payload if payload is not None else ([], [])

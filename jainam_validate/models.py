@@ -103,6 +103,15 @@ class Position(_Row):
     realized_mtm: Money = Field(None, validation_alias="RealizedMTM")
     unrealized_mtm: Money = Field(None, validation_alias="UnrealizedMTM")
 
+    def missing(self) -> list[str]:
+        """What a position needs to say anything: which instrument, and how many."""
+        gaps = []
+        if self.instrument_id is None and not self.symbol:
+            gaps.append("ExchangeInstrumentID|TradingSymbol")
+        if self.quantity is None:
+            gaps.append("Quantity|NetPosition")
+        return gaps
+
 
 class Holding(_Row):
     """A demat holding (``RMSHoldings.Holdings{ISIN: ...}`` or ``RMSHoldingList[]``)."""
@@ -143,6 +152,19 @@ class Trade(_Row):
         None, validation_alias=AliasChoices("ExchangeTransactTime", "OrderGeneratedDateTime")
     )
 
+    def missing(self) -> list[str]:
+        """What a fill needs to be checked: its order, instrument, side and quantity."""
+        gaps = []
+        if not self.order:
+            gaps.append("AppOrderID")
+        if self.instrument_id is None and not self.symbol:
+            gaps.append("ExchangeInstrumentID|TradingSymbol")
+        if not self.side:
+            gaps.append("OrderSideAPI|OrderSide")
+        if self.quantity is None:
+            gaps.append("LastTradedQuantity|CumulativeQuantity")
+        return gaps
+
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Trade:
         price = None
@@ -174,6 +196,8 @@ def _malformed(index: str, exc: ValidationError) -> MalformedRow:
 
 
 def _rows(items: Iterable[tuple[str, Any]], build: Any) -> tuple[list[Any], list[MalformedRow]]:
+    """Build every row; a row that is not an object, fails validation or lacks what its book
+    needs (``missing()``) is reported by index and field path, never by value."""
     rows: list[Any] = []
     bad: list[MalformedRow] = []
     for index, item in items:
@@ -181,9 +205,15 @@ def _rows(items: Iterable[tuple[str, Any]], build: Any) -> tuple[list[Any], list
             bad.append(MalformedRow(index=index, fields=["row"], reason="not an object"))
             continue
         try:
-            rows.append(build(item))
+            row = build(item)
         except ValidationError as exc:
             bad.append(_malformed(index, exc))
+            continue
+        gaps = row.missing() if hasattr(row, "missing") else []
+        if gaps:
+            bad.append(MalformedRow(index=index, fields=gaps, reason="missing"))
+        else:
+            rows.append(row)
     return rows, bad
 
 
@@ -201,10 +231,11 @@ def holdings_from(result: Any) -> tuple[list[Holding], list[MalformedRow]]:
     if isinstance(result, Mapping):
         rms = result.get("RMSHoldings")
         if isinstance(rms, Mapping) and isinstance(rms.get("Holdings"), Mapping):
-            # The ISIN is the key; older rows may omit it inside the row.
+            # The ISIN is the key; older rows may omit it inside the row. Rows are named by
+            # position, not by key: a key is broker text and could be anything.
             items = (
-                (str(isin), {"ISIN": isin, **row} if isinstance(row, Mapping) else row)
-                for isin, row in rms["Holdings"].items()
+                (str(i), {"ISIN": isin, **row} if isinstance(row, Mapping) else row)
+                for i, (isin, row) in enumerate(rms["Holdings"].items())
             )
             return _rows(items, Holding.model_validate)
         if isinstance(result.get("RMSHoldingList"), list):

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
+from jainam_validate.checks import check_rank, flow_rank
 from jainam_validate.evidence import (
     CHECKSUMS,
     MANIFEST,
@@ -27,22 +28,12 @@ from jainam_validate.evidence import (
     read_manifest,
     read_timings,
 )
+from jainam_validate.inert import md
 from jainam_validate.stats import summarise
 from jainam_validate.timing import Outcome, TimingRecord
+from jainam_validate.verdict import Status, Verdict, banner, headline, status_of, verdict_of
 
 BOOK_FLOWS = ("positions", "holdings", "tradebook")
-#: Flows and checks are shown in the order a pass runs them, whatever order run.json sorts to.
-FLOW_ORDER = ("login_interactive", "login_market", "positions", "holdings", "tradebook", "quotes")
-
-
-def flow_rank(flow: str) -> tuple[int, str]:
-    return (FLOW_ORDER.index(flow) if flow in FLOW_ORDER else len(FLOW_ORDER), flow)
-
-
-def _check_rank(name: str) -> tuple[int, tuple[int, str]]:
-    kind, _, flow = name.partition(":")
-    return (["flow", "latency"].index(kind) if kind in ("flow", "latency") else 2, flow_rank(flow))
-
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub's cap per step summary
 
@@ -72,7 +63,7 @@ def load(folder: Path) -> RunView:
             error="run.json is missing: the run was killed before it finished",
         )
     manifest.flows = {f: manifest.flows[f] for f in sorted(manifest.flows, key=flow_rank)}
-    manifest.checks = {c: manifest.checks[c] for c in sorted(manifest.checks, key=_check_rank)}
+    manifest.checks = {c: manifest.checks[c] for c in sorted(manifest.checks, key=check_rank)}
     samples: dict[str, dict[str, Any]] = {}
     for path in sorted((folder / "samples").glob("*.json")):
         try:
@@ -91,30 +82,76 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+#: Values that cannot form any markdown or HTML construct, left unescaped for a readable raw
+#: file: timestamps, run ids, IP hosts and decimals (a digit first and no ``/``, ``@`` or
+#: space, so no URL, e-mail or marker can form) and lowercase names such as ``flow:holdings``
+#: or ``http_error`` (an intraword ``_`` is inert). Everything else goes through ``md``.
+_PLAIN = re.compile(r"-?[0-9][0-9A-Za-z:.-]*|[a-z][a-z0-9_]*(?::[a-z0-9_]+)?")
+
+
+_OWN_WORDS = re.compile(r"[A-Za-z0-9 :;,.()_'-]*")
+
+
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Any value for a markdown table cell or line: inert (see :mod:`jainam_validate.inert`)."""
+    value = "-" if text is None else str(text)
+    return value if _PLAIN.fullmatch(value) else md(value)
+
+
+def statuses(manifest: RunManifest) -> dict[str, Status]:
+    return {name: status_of(check.status) for name, check in manifest.checks.items()}
+
+
+def run_verdict(manifest: RunManifest) -> Verdict:
+    """PASS, FAIL or INCONCLUSIVE, from the check statuses and the exit code alone."""
+    return verdict_of(
+        statuses(manifest).values(), manifest.exit_code, interrupted=manifest.interrupted
+    )
+
+
+def verdict_text(manifest: RunManifest) -> str:
+    """The verdict sentence, plain (terminal, JUnit): never built from broker text."""
+    return headline(statuses(manifest), manifest.exit_code, interrupted=manifest.interrupted)
 
 
 def verdict(manifest: RunManifest) -> str:
-    code = manifest.exit_code
-    if manifest.interrupted:
-        return "**INTERRUPTED**: the run was stopped before it finished; the evidence is partial."
-    if code == 0:
-        return "**PASS**: every check passed."
-    if code == 1:
-        return "**FAIL**: the run completed, but at least one check failed (see Deviations)."
-    if code is None:
-        return "**INCOMPLETE**: the run did not record an exit code."
-    reason = manifest.error or _EXIT_MEANING.get(code, "the run could not complete")
-    return f"**ERROR** (exit {code}): {reason}"
+    """The verdict line of report.md: the verdict word in bold, the rest inert text."""
+    text = verdict_text(manifest)
+    word = run_verdict(manifest).value
+    rest = text[len(word) :]
+    # Our own words and check names; escaped all the same if run.json was edited to hold more.
+    return f"**{word}**{rest if _OWN_WORDS.fullmatch(rest) else md(rest)}"
 
 
-_EXIT_MEANING = {
-    2: "usage or configuration error",
-    3: "the broker rejected the credentials or the session token (see Deviations)",
-    4: "the broker could not be reached",
-    7: "the leak guard stopped an artifact from being written",
-}
+def target_banner(manifest: RunManifest) -> str | None:
+    """The not-live banner for this run, or None for a live run."""
+    return banner(manifest.target.get("kind"))
+
+
+def _summary_lines(m: RunManifest) -> list[str]:
+    """The report's first lines: banner, verdict, and what to do about each check that is
+    not passed (failed first, then not proven, then waived)."""
+    lines: list[str] = []
+    note = target_banner(m)
+    if note is not None:
+        lines += [f"> **{note}**", ""]  # one of our fixed sentences, chosen by target kind
+    lines += [verdict(m), ""]
+    if m.error:
+        lines += [f"Stopped by: {_cell(m.error)}", ""]
+    pending = [
+        (name, check)
+        for status in (Status.FAIL, Status.NOT_PROVEN, Status.WAIVED)
+        for name, check in m.checks.items()
+        if status_of(check.status) is status
+    ]
+    if pending:
+        lines += [
+            f"- {_cell(name)} {status_of(check.status).value.replace('_', ' ')}: "
+            f"{_cell(check.detail)}"
+            for name, check in pending
+        ]
+        lines.append("")
+    return lines
 
 
 def mitigation(record: TimingRecord, manifest: RunManifest) -> str:
@@ -123,8 +160,8 @@ def mitigation(record: TimingRecord, manifest: RunManifest) -> str:
     if record.outcome is Outcome.EMPTY:
         return (
             "XTS answers an empty book with HTTP 400 'Data Not Available'; read as an empty "
-            "book. No action unless this account should hold data (then check the account type "
-            "and JAINAM_CLIENT_ID)."
+            "book, which proves nothing: if this account should hold data, check the account "
+            "type and JAINAM_CLIENT_ID; if it is truly empty, waive the book with --allow-empty."
         )
     if record.outcome is Outcome.AUTH_ERROR:
         return (
@@ -186,14 +223,14 @@ def _deviations(view: RunView) -> list[str]:
         r = similar[0]
         if r.flow == "login_market" and r.status == 404 and r.attempt == 1:
             out.append(
-                f"- **{r.flow}** at {r.requested_at}: `{r.route}` answered HTTP 404; the other "
-                "market-data prefix was tried once (used: "
-                f"`{m.target.get('market_data_prefix') or '-'}`). "
+                f"- **{_cell(r.flow)}** at {_cell(r.requested_at)}: {_cell(r.route)} answered "
+                "HTTP 404; the other market-data prefix was tried once (used: "
+                f"{_cell(m.target.get('market_data_prefix') or '-')}). "
                 "Set JAINAM_MARKET_DATA_PREFIX to the one that answered to skip the probe."
             )
             continue
         status = r.status if r.status is not None else "no response"
-        detail = f" {_cell(r.error)}" if r.error else (f" `{r.code}`" if r.code else "")
+        detail = f" {_cell(r.error)}" if r.error else (f" code {_cell(r.code)}" if r.code else "")
         if len(similar) == 1:
             where = f"sample {r.sample} try {r.attempt} at {r.requested_at}"
         else:
@@ -204,27 +241,20 @@ def _deviations(view: RunView) -> list[str]:
                 f"{r.requested_at} to {similar[-1].requested_at})"
             )
         out.append(
-            f"- **{r.flow}** {where}: `{r.outcome.value}`, HTTP {status}.{detail} "
-            f"→ {mitigation(r, m)}"
+            f"- **{_cell(r.flow)}** {_cell(where)}: `{r.outcome.value}`, HTTP {_cell(status)}."
+            f"{detail} → {md(mitigation(r, m))}"
         )
     for name, check in m.checks.items():
         if name.startswith("latency:") and check.status == "fail":
             if check.detail.startswith("no usable sample"):
-                out.append(f"- **{name}**: {check.detail} → follows from the failed calls above.")
+                out.append(
+                    f"- **{_cell(name)}**: {_cell(check.detail)} → follows from the failed "
+                    "calls above."
+                )
                 continue
             out.append(
-                f"- **{name}**: {check.detail} → rerun with `--iterations 20` to confirm; the "
-                "phase table shows whether the time is server time (TTFB) or network."
-            )
-    for flow, sample in sorted(view.samples.items()):
-        bad = sample.get("malformed_rows") or []
-        if bad:
-            where = ", ".join(str(b.get("index")) for b in bad[:10])
-            out.append(
-                f"- **{flow}**: {len(bad)} row(s) could not be read ({where}); the rest of "
-                "the book stands. See `samples/{flow}.json` for fields and reasons.".replace(
-                    "{flow}", flow
-                )
+                f"- **{_cell(name)}**: {_cell(check.detail)} → rerun with `--iterations 20` to "
+                "confirm; the phase table shows whether the time is server time (TTFB) or network."
             )
     return out
 
@@ -232,12 +262,9 @@ def _deviations(view: RunView) -> list[str]:
 def _residual_risks(view: RunView) -> list[str]:
     m = view.manifest
     risks = []
-    host = str(m.target.get("host", ""))
-    if host.startswith(("127.", "localhost", "[::1]")):
-        risks.append(
-            "The target is a loopback address (the built-in simulator or a replay): this run "
-            "proves the harness and the integration logic, not the live broker."
-        )
+    note = target_banner(m)
+    if note is not None:
+        risks.append(f"{md(note)} Only a run with target kind `live` is evidence about the broker.")
     small = [f for f, s in m.flows.items() if f in BOOK_FLOWS and s.samples < 20]
     if small:
         risks.append(
@@ -294,25 +321,34 @@ def render(view: RunView) -> str:
     m = view.manifest
     records = view.records
     lines: list[str] = [
-        f"# Jainam XTS validation: `{m.command}` run `{m.run_id}`",
+        f"# Jainam XTS validation: {_cell(m.command)} {_cell(m.run_id)}",
         "",
-        verdict(m),
-        "",
+        *_summary_lines(m),
         "## Environment",
         "",
         "| item | value |",
         "|---|---|",
-        f"| target host | `{m.target.get('host', '-')}` |",
-        f"| market-data prefix used | `{m.target.get('market_data_prefix') or '-'}` |",
-        f"| account type | {m.account_type or '-'} |",
-        f"| session | {m.session_origin or '-'} |",
-        f"| started / ended (UTC) | {m.started_at} / {m.ended_at or '-'} |",
+        f"| target | {_cell(m.target.get('kind') or 'not recorded')} |",
+    ]
+    if m.target.get("cassette"):
+        lines.append(
+            f"| cassette | {_cell(m.target['cassette'])} (index sha256 "
+            f"{_cell(m.target.get('cassette_index_sha256') or '-')}) |"
+        )
+    lines += [
+        f"| target host | {_cell(m.target.get('host', '-'))} |",
+        f"| market-data prefix used | {_cell(m.target.get('market_data_prefix') or '-')} |",
+        f"| account type | {_cell(m.account_type or '-')} |",
+        f"| session | {_cell(m.session_origin or '-')} |",
+        f"| command | {_cell(_command_line(m))} |",
+        f"| label | {_cell(m.label or '-')} |",
+        f"| started / ended (UTC) | {_cell(m.started_at)} / {_cell(m.ended_at or '-')} |",
         f"| samples per flow / warm-up | {m.iterations} / {m.warmup} |",
-        f"| tool version | {m.tool_version} (schema {m.schema_version}) |",
+        f"| tool version | {_cell(m.tool_version)} (schema {m.schema_version}) |",
         f"| exit code | {m.exit_code if m.exit_code is not None else '-'} |",
     ]
     for name, source in m.credential_sources.items():
-        lines.append(f"| {name} | from {source} (value never recorded) |")
+        lines.append(f"| {_cell(name)} | from {_cell(source)} (value never recorded) |")
     lines += ["", "## Release checks", "", "| check | result | evidence |", "|---|---|---|"]
     lines += _release_checks(view)
     lines += [
@@ -322,16 +358,17 @@ def render(view: RunView) -> str:
         "Sample latency in ms, from the start of a sample's first attempt to its usable result "
         "(nearest-rank percentiles over usable samples).",
         "",
-        "| flow | n | ok | retries | p50 | p95 | max | threshold | result |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| flow | n | ok | retries | rows | p50 | p95 | max | threshold | result |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for flow, s in m.flows.items():
         limit = m.thresholds_ms.get(flow)
         check = m.checks.get(f"latency:{flow}")
         lines.append(
-            f"| {flow} | {s.samples} | {s.ok} | {s.retries} | {_ms(s.p50_ms)} | {_ms(s.p95_ms)} | "
+            f"| {_cell(flow)} | {s.samples} | {s.ok} | {s.retries} | "
+            f"{s.rows if s.rows is not None else '-'} | {_ms(s.p50_ms)} | {_ms(s.p95_ms)} | "
             f"{_ms(s.max_ms)} | {f'{limit:g}' if limit else '-'} | "
-            f"{check.status if check else 'not gated'} |"
+            f"{status_of(check.status).value if check else 'not gated'} |"
         )
     lines += [
         "",
@@ -343,7 +380,7 @@ def render(view: RunView) -> str:
     for flow, s in m.flows.items():
         p = s.phase_medians_ms
         lines.append(
-            f"| {flow} | {_ms(p.get('connect_ms'))} | {_ms(p.get('tls_ms'))} | "
+            f"| {_cell(flow)} | {_ms(p.get('connect_ms'))} | {_ms(p.get('tls_ms'))} | "
             f"{_ms(p.get('send_ms'))} | {_ms(p.get('ttfb_ms'))} | {_ms(p.get('receive_ms'))} | "
             f"{_ms(s.cold_api_ms_median)} | {_ms(s.warm_api_ms_median)} |"
         )
@@ -366,13 +403,14 @@ def render(view: RunView) -> str:
     for r in records:
         query = f"?{'&'.join(k + '=…' for k in r.query_keys)}" if r.query_keys else ""
         lines.append(
-            f"| {r.flow} | {r.sample} | {r.attempt} | {r.method} `{r.route}{query}` | "
-            f"{r.status if r.status is not None else '-'} | {r.outcome.value} | {r.requested_at} | "
-            f"{r.responded_at or '-'} | {_ms(r.api_ms)} | {_ms(r.total_ms)} |"
+            f"| {_cell(r.flow)} | {r.sample} | {r.attempt} | {_cell(r.method)} "
+            f"{_cell(r.route + query)} | {r.status if r.status is not None else '-'} | "
+            f"{r.outcome.value} | {_cell(r.requested_at)} | {_cell(r.responded_at or '-')} | "
+            f"{_ms(r.api_ms)} | {_ms(r.total_ms)} |"
         )
     lines += ["", "</details>", "", "## Artifacts", "", "| file | sha256 |", "|---|---|"]
     for name, digest in view.artifacts:
-        lines.append(f"| `{name}` | `{digest}` |")
+        lines.append(f"| {_cell(name)} | `{digest}` |")
     lines += [
         f"| `{REPORT}` | this file |",
         f"| `{CHECKSUMS}` | written last; `sha256sum -c {CHECKSUMS}` verifies every file |",
@@ -389,7 +427,7 @@ def _holdings_pnl(view: RunView) -> list[str]:
         "",
         "## Holdings P&L from live quotes (AC3)",
         "",
-        f"**{check.status}**: {check.detail}",
+        f"Result: {status_of(check.status).value}. {_cell(check.detail)}",
     ]
     problems = extra.get("problems") or []
     lines += [f"- not priced: {_cell(p)}" for p in problems]
@@ -407,41 +445,51 @@ def _holdings_pnl(view: RunView) -> list[str]:
         lines.append("| " + " | ".join("-" if c is None else _cell(c) for c in cells) + " |")
     if check.status == "pass":
         lines.append(
-            f"| **total** | | | | | {extra.get('invested')} | {extra.get('current')} | "
-            f"**{extra.get('total_pnl')}** | {extra.get('pnl_pct')} |"
+            f"| **total** | | | | | {_cell(extra.get('invested'))} | "
+            f"{_cell(extra.get('current'))} | **{_cell(extra.get('total_pnl'))}** | "
+            f"{_cell(extra.get('pnl_pct'))} |"
         )
     return lines
 
 
+#: How each check reads in the report's release-check table.
+_CHECK_TITLES = {
+    "session:interactive": "Interactive session established",
+    "session:market": "Market-data session established",
+    "live_capture": "Live run captured with timestamps",
+    "holdings_pnl": "Holdings P&L from live quotes (AC3)",
+}
+
+
+def check_title(name: str) -> str:
+    if name in _CHECK_TITLES:
+        return _CHECK_TITLES[name]
+    kind, _, flow = name.partition(":")
+    if kind == "flow":
+        return f"{flow} answered with rows"
+    if kind == "latency":
+        return f"{flow} latency within target"
+    return name
+
+
 def _release_checks(view: RunView) -> list[str]:
     m = view.manifest
-    rows: list[str] = []
-    if view.records:
-        first = view.records[0].requested_at
-        last = max((r.responded_at or r.requested_at) for r in view.records)
-        rows.append(
-            f"| Live run captured with timestamps | {'pass' if not m.interrupted else 'partial'} | "
-            f"{len(view.records)} HTTP attempts from {first} to {last} in `{TIMINGS}` |"
-        )
-    else:
-        rows.append("| Live run captured with timestamps | fail | no HTTP attempt was recorded |")
-    for name, check in m.checks.items():
-        if name.startswith("flow:"):
-            rows.append(f"| {name[5:]} answered | {check.status} | {_cell(check.detail)} |")
-        elif name.startswith("latency:"):
-            rows.append(
-                f"| {name[8:]} latency within target | {check.status} | {_cell(check.detail)} |"
-            )
-    pnl = m.checks.get("holdings_pnl")
-    if pnl is not None:
-        rows.append(f"| Holdings P&L from live quotes (AC3) | {pnl.status} | {_cell(pnl.detail)} |")
+    rows = [
+        f"| {_CHECK_TITLES.get(name) or _cell(check_title(name))} | "
+        f"{status_of(check.status).value} | "
+        f"{_cell(check.detail)} |"
+        for name, check in m.checks.items()
+    ]
     names = {name for name, _ in view.artifacts}
     expected = [TIMINGS, MANIFEST] + [f"samples/{f}.json" for f in sorted(view.samples)]
     missing = [n for n in expected if n not in names]
     rows.append(
         f"| Evidence files present | {'fail' if missing else 'pass'} | "
-        + (f"missing: {', '.join(missing)}" if missing else ", ".join(f"`{n}`" for n in expected))
-        + f", `{REPORT}`, `{CHECKSUMS}` |"
+        + _cell(
+            (f"missing: {', '.join(missing)}" if missing else ", ".join(expected))
+            + f", {REPORT}, {CHECKSUMS}"
+        )
+        + " |"
     )
     guard = m.leak_guard or {}
     rows.append(
@@ -453,56 +501,57 @@ def _release_checks(view: RunView) -> list[str]:
     return rows
 
 
+def _command_line(m: RunManifest) -> str:
+    """The command and the flags the user gave (names and non-secret values)."""
+    flags = m.invocation.get("flags") if isinstance(m.invocation, dict) else None
+    parts = [f"jainam-validate {m.command}"]
+    if isinstance(flags, dict):
+        for name, value in flags.items():
+            if value is True:
+                parts.append(str(name))
+            elif isinstance(value, list):
+                parts.extend(f"{name} {v}" for v in value)
+            else:
+                parts.append(f"{name} {value}")
+    return " ".join(parts)
+
+
 def render_folder(folder: Path) -> str:
     """Render the report of a run folder from its files alone."""
     return render(load(folder))
 
 
 def render_junit(view: RunView) -> str:
-    """JUnit XML: one test case per check (flows, latency, P&L); messages are redacted text."""
-    m = view.manifest
-    cases = []
-    failures = 0
-    for name, check in m.checks.items():
-        body = ""
-        if check.status == "fail":
-            failures += 1
-            body = f"<failure message={quoteattr(check.detail)}>{escape(check.detail)}</failure>"
-        elif check.status == "not_applicable":
-            body = f"<skipped message={quoteattr(check.detail)}/>"
-        classname = quoteattr(f"jainam-validate.{m.command.split()[0]}")
-        cases.append(
-            f"    <testcase classname={classname} name={quoteattr(name)}>{body}</testcase>"
-        )
-    if m.error:
-        failures += 1
-        cases.append(
-            f'    <testcase classname="jainam-validate.run" name="run"><error message='
-            f"{quoteattr(m.error)}/></testcase>"
-        )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<testsuites>\n  <testsuite name={quoteattr('jainam-validate ' + m.run_id)} "
-        f'tests="{len(cases)}" failures="{failures}" errors="0">\n'
-        + "\n".join(cases)
-        + "\n  </testsuite>\n</testsuites>\n"
-    )
+    """JUnit XML for CI (see :mod:`jainam_validate.junit` for the mapping)."""
+    from jainam_validate.junit import render_junit as junit
+
+    return junit(view)
 
 
 def render_step_summary(view: RunView) -> str:
     """A compact summary for ``$GITHUB_STEP_SUMMARY`` (long tables folded, under 1 MiB)."""
     m = view.manifest
-    lines = [f"### jainam-validate `{m.command}` `{m.run_id}`", "", verdict(m), ""]
+    lines = [f"### jainam-validate {_cell(m.command)} {_cell(m.run_id)}", ""]
+    note = target_banner(m)
+    if note is not None:
+        lines += [f"> **{note}**", ""]
+    lines += [verdict(m), ""]
+    if m.label:
+        lines += [f"Label: {_cell(m.label)}", ""]
     lines += ["| check | result | detail |", "|---|---|---|"]
-    lines += [f"| {n} | {c.status} | {_cell(c.detail)} |" for n, c in m.checks.items()]
+    lines += [
+        f"| {_cell(n)} | {status_of(c.status).value} | {_cell(c.detail)} |"
+        for n, c in m.checks.items()
+    ]
     lines += ["", "<details><summary>Latency per flow (ms)</summary>", ""]
     lines += ["| flow | n | p50 | p95 | max |", "|---|---|---|---|---|"]
     lines += [
-        f"| {f} | {s.samples} | {_ms(s.p50_ms)} | {_ms(s.p95_ms)} | {_ms(s.max_ms)} |"
+        f"| {_cell(f)} | {s.samples} | {_ms(s.p50_ms)} | {_ms(s.p95_ms)} | {_ms(s.max_ms)} |"
         for f, s in m.flows.items()
     ]
     lines += ["", "</details>", ""]
     text = "\n".join(lines) + "\n"
     if len(text.encode()) > STEP_SUMMARY_LIMIT:
-        text = "\n".join(lines[:4]) + "\n(summary truncated: see report.md)\n"
+        head = lines[: lines.index(verdict(m)) + 1]
+        text = "\n".join(head) + "\n\n(summary truncated: see report.md)\n"
     return text

@@ -50,6 +50,10 @@ class FlowSummary(BaseModel):
     phase_medians_ms: dict[str, float | None]
     cold_api_ms_median: float | None
     warm_api_ms_median: float | None
+    #: Rows in the last usable sample, and the most rows any usable sample held (warm-up
+    #: included); null when no usable answer said how many.
+    rows: int | None = None
+    max_rows: int | None = None
 
 
 def summarise(records: Iterable[TimingRecord], *, warmup: int = 0) -> dict[str, FlowSummary]:
@@ -71,6 +75,11 @@ def summarise(records: Iterable[TimingRecord], *, warmup: int = 0) -> dict[str, 
         reused = [r.api_ms for r in attempts if r.conn_reused is True and r.api_ms is not None]
         outcomes = Counter(finals[n].outcome.value for n in counted)
         warm = [n for n in finals if n not in counted]
+        row_counts = [
+            rows
+            for n in sorted(finals)
+            if finals[n].outcome.usable and (rows := finals[n].rows) is not None
+        ]
         out[flow] = FlowSummary(
             samples=len(counted),
             ok=len(usable),
@@ -85,5 +94,7 @@ def summarise(records: Iterable[TimingRecord], *, warmup: int = 0) -> dict[str, 
             phase_medians_ms=phases,
             cold_api_ms_median=_median(cold),
             warm_api_ms_median=_median(reused),
+            rows=row_counts[-1] if row_counts else None,
+            max_rows=max(row_counts) if row_counts else None,
         )
     return out

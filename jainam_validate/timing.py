@@ -75,6 +75,8 @@ class TimingRecord(BaseModel):
     content_type: str | None = None
     code: str | None = None
     error: str | None = None
+    #: Rows read from a usable book or quotes answer (null for logins and unusable answers).
+    rows: int | None = None
 
 
 def utc_iso(moment: datetime) -> str:

@@ -17,11 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from jainam_validate import errors, report
 from jainam_validate.cassette import Recorder
+from jainam_validate.checks import PassFacts, release_checks
 from jainam_validate.client import Timeouts, XtsClient
 from jainam_validate.credentials import CachedSession, KeyringStore, load_session, save_session
 from jainam_validate.errors import ExitCode
@@ -29,11 +31,17 @@ from jainam_validate.evidence import CheckResult, RunFolder, RunManifest, dumps
 from jainam_validate.harness import BOOKS, FlowResult, Harness, Session
 from jainam_validate.pnl import Instrument, PnlResult, batches, evaluate, instrument_of
 from jainam_validate.redact import Redactor
-from jainam_validate.report import flow_rank
 from jainam_validate.resilience import RateLimiter, Resilience
 from jainam_validate.settings import AccountType, Layers, Settings
 from jainam_validate.stats import summarise
 from jainam_validate.timing import Outcome, TimingRecord, now_iso
+from jainam_validate.verdict import (
+    EXIT_MEANING,
+    TargetKind,
+    exit_codes,
+    status_of,
+    verdict_of,
+)
 
 #: Progress sink: ("session", 0) once, then (flow, sample) before each call.
 Event = Callable[[str, int], None]
@@ -57,6 +65,10 @@ class PassOptions:
     timeouts: Timeouts = Timeouts()
     resilience: Resilience = Resilience()
     pnl: bool = False  # price holdings from live quotes (release check AC3)
+    allow_empty: frozenset[str] = frozenset()  # books whose emptiness the user waived
+    label: str | None = None  # free text for the evidence (a story id), leak-guarded
+    target: dict[str, str] = field(default_factory=lambda: {"kind": TargetKind.LIVE.value})
+    invocation: dict[str, Any] = field(default_factory=dict)  # command and flags as given
     record: Path | None = None  # also write a sanitized cassette of every exchange here
     junit: Path | None = None  # also write JUnit XML here
     step_summary: Path | None = None  # append a compact summary here ($GITHUB_STEP_SUMMARY)
@@ -136,8 +148,10 @@ def execute(
     manifest = RunManifest(
         run_id=folder.run_id,
         command=options.command,
+        invocation=options.invocation,
+        label=options.label,
         started_at=now_iso(),
-        target={"host": settings.host, "market_data_prefix": None},
+        target={**options.target, "host": settings.host, "market_data_prefix": None},
         credential_sources={k: v.source for k, v in sorted(settings.credentials.items())},
         thresholds_ms=dict(sorted(options.thresholds_ms.items())),
         iterations=options.iterations,
@@ -146,6 +160,7 @@ def execute(
     samples: dict[str, FlowResult] = {}
     session: Session | None = None
     failure: errors.JainamError | None = None
+    session_failure: errors.JainamError | None = None  # no interactive session: this is why
     market_failure: errors.JainamError | None = None
     holdings_pnl: PnlResult | None = None
     interrupted = False
@@ -210,6 +225,8 @@ def execute(
                     samples[flow] = result  # written once, when the folder is finished
     except errors.JainamError as exc:
         failure = exc
+        if session is None:
+            session_failure = exc
     except KeyboardInterrupt:
         interrupted = True
     except Exception as exc:  # a bug: still finish the folder, and say where, not what
@@ -217,6 +234,9 @@ def execute(
     finally:
         client.close()
     extra_codes = [market_failure.exit_code] if market_failure else []
+    if harness.simulated and manifest.target.get("kind") == TargetKind.LIVE.value:
+        # JAINAM_BASE_URL points at a `jainam-validate simulate` process: a rehearsal.
+        manifest.target["kind"] = TargetKind.SIMULATOR.value
     if recorder is not None and options.record is not None and not interrupted:
         recorder.meta = {
             "command": options.command,
@@ -227,15 +247,27 @@ def execute(
         }
         try:
             recorder.save(options.record)
-            manifest.cassette = str(options.record)
+            manifest.cassette = options.record.name  # its name: the path is the user's
         except errors.JainamError as exc:  # a leak (7) or an unusable folder (2)
             failure = failure or exc
             extra_codes.append(exc.exit_code)
-    extra: dict[str, CheckResult] = {}
-    if market_failure is not None:
-        extra["flow:login_market"] = CheckResult(status="fail", detail=str(market_failure))
-    if options.pnl:
-        extra["holdings_pnl"] = _pnl_check(holdings_pnl, market_failure, samples)
+    facts = PassFacts(
+        books=options.flows,
+        market_session=options.market_session,
+        pnl=options.pnl,
+        target_kind=str(manifest.target.get("kind", "")),
+        allow_empty=options.allow_empty,
+        thresholds_ms=options.thresholds_ms,
+        session_origin=session.origin if session is not None else None,
+        session_error=str(session_failure) if session_failure is not None else None,
+        market_prefix=session.market_data_prefix
+        if session is not None and session.market_token is not None
+        else None,
+        market_error=str(market_failure) if market_failure is not None else None,
+        stopped=_stop_reason(failure, interrupted),
+        interrupted=interrupted,
+        priced=holdings_pnl.check() if holdings_pnl is not None else None,
+    )
     with _signals_deferred():
         exit_code = _finish(
             folder,
@@ -244,7 +276,7 @@ def execute(
             options,
             failure,
             interrupted,
-            extra,
+            facts,
             extra_codes,
             [(result, session) for result in samples.values() if session is not None],
         )
@@ -317,21 +349,6 @@ def _price_holdings(harness: Harness, session: Session, result: FlowResult) -> P
     return priced
 
 
-def _pnl_check(
-    priced: PnlResult | None,
-    market_failure: errors.JainamError | None,
-    samples: dict[str, FlowResult],
-) -> CheckResult:
-    if priced is not None:
-        return CheckResult(**priced.check())
-    if "holdings" not in samples:
-        return CheckResult(
-            status="fail", detail="holdings could not be fetched, so P&L was not verified"
-        )
-    reason = str(market_failure) if market_failure else "no market-data session"
-    return CheckResult(status="fail", detail=f"P&L not verified: {reason}")
-
-
 def _cache(store: KeyringStore, settings: Settings, session: Session) -> None:
     try:
         save_session(
@@ -369,42 +386,22 @@ def _write_sample(folder: RunFolder, result: FlowResult, session: Session) -> No
     )
 
 
-def flow_checks(manifest: RunManifest, flows: tuple[str, ...]) -> dict[str, CheckResult]:
-    """One check per flow: every sample usable; and its p95 within its threshold, if any."""
-    checks: dict[str, CheckResult] = {}
-    for flow in flows:
-        summary = manifest.flows.get(flow)
-        if summary is None:
-            checks[f"flow:{flow}"] = CheckResult(status="fail", detail="not called")
-            continue
-        if summary.failed:
-            outcomes = ", ".join(f"{k}={v}" for k, v in summary.outcomes.items())
-            checks[f"flow:{flow}"] = CheckResult(
-                status="fail",
-                detail=f"{summary.failed}/{summary.samples} samples failed ({outcomes})",
-            )
-        elif summary.warmup_failed:
-            checks[f"flow:{flow}"] = CheckResult(
-                status="fail",
-                detail=f"{summary.warmup_failed} warm-up sample(s) failed (see Deviations)",
-            )
-        else:
-            checks[f"flow:{flow}"] = CheckResult(
-                status="pass", detail=f"{summary.ok}/{summary.samples} samples usable"
-            )
-    for flow, limit in sorted(manifest.thresholds_ms.items(), key=lambda kv: flow_rank(kv[0])):
-        summary = manifest.flows.get(flow)
-        p95 = summary.p95_ms if summary else None
-        if p95 is None:
-            checks[f"latency:{flow}"] = CheckResult(
-                status="fail", detail=f"no usable sample to compare with {limit:g} ms"
-            )
-        else:
-            status = "pass" if p95 <= limit else "fail"
-            checks[f"latency:{flow}"] = CheckResult(
-                status=status, detail=f"p95 {p95:.1f} ms vs threshold {limit:g} ms"
-            )
-    return checks
+def _stop_reason(failure: errors.JainamError | None, interrupted: bool) -> str | None:
+    """Why the pass ended early, in our own words (never the error text)."""
+    if interrupted:
+        return "the run was interrupted"
+    if failure is None:
+        return None
+    return EXIT_MEANING.get(int(failure.exit_code), "the run stopped")
+
+
+def no_response_at_all(records: list[TimingRecord]) -> bool:
+    """Every attempt ended without an HTTP response, and some of them for the network."""
+    return (
+        bool(records)
+        and all(r.status is None for r in records)
+        and any(r.outcome in (Outcome.NETWORK_ERROR, Outcome.TIMEOUT) for r in records)
+    )
 
 
 def _finish(
@@ -414,18 +411,16 @@ def _finish(
     options: PassOptions,
     failure: errors.JainamError | None,
     interrupted: bool,
-    extra_checks: dict[str, CheckResult],
+    facts: PassFacts,
     extra_codes: list[ExitCode],
     samples: list[tuple[FlowResult, Session]],
 ) -> ExitCode:
     manifest.ended_at = now_iso()
     manifest.interrupted = interrupted
     manifest.flows = summarise(records, warmup=options.warmup)
-    stopped = failure is not None or interrupted
-    called = tuple(f for f in options.flows if f in manifest.flows)
-    manifest.checks = flow_checks(manifest, called if stopped else options.flows)
-    manifest.checks.update(extra_checks)
-    codes: list[ExitCode] = list(extra_codes)
+    manifest.checks = release_checks(facts, manifest.flows, records)
+    statuses = [status_of(c.status) for c in manifest.checks.values()]
+    codes: list[ExitCode] = list(extra_codes) + exit_codes(statuses)
     if interrupted:
         codes.append(ExitCode.INTERRUPTED)
     if failure is not None:
@@ -434,10 +429,11 @@ def _finish(
     # A token rejected for good (the final attempt of a sample), not one renewed on the way.
     if any(s.outcomes.get(Outcome.AUTH_ERROR.value) for s in manifest.flows.values()):
         codes.append(ExitCode.AUTH)
-    if any(c.status == "fail" for c in manifest.checks.values()):
-        codes.append(ExitCode.CHECKS_FAILED)
+    if no_response_at_all(records):
+        codes.append(ExitCode.UNREACHABLE)  # with reused tokens too: no login to say it
     exit_code = errors.worst_exit(codes)
     manifest.exit_code = int(exit_code)
+    manifest.verdict = verdict_of(statuses, int(exit_code), interrupted=interrupted).value
     manifest.leak_guard = {"known_values": folder.redactor.known_count}
     try:
         for result, session in samples:
@@ -447,12 +443,20 @@ def _finish(
     except errors.LeakDetected as leak:
         # The guard refused an artifact: say so in a manifest of our own words only (the
         # leak message names file, rule and offset, never the value), checked or not.
+        # Check names and statuses are ours; their details may hold the leaking value.
+        withheld = "detail withheld: the leak guard stopped run.json"
         minimal = RunManifest(
             run_id=manifest.run_id,
             command=manifest.command,
             started_at=manifest.started_at,
             ended_at=manifest.ended_at,
+            target={"kind": str(manifest.target.get("kind", ""))},
+            checks={
+                name: CheckResult(status=status_of(check.status).value, detail=withheld)
+                for name, check in manifest.checks.items()
+            },
             exit_code=int(ExitCode.LEAK),
+            verdict=verdict_of(statuses, int(ExitCode.LEAK), interrupted=interrupted).value,
             error=f"{type(leak).__name__}: {leak}",
         )
         folder.write_trusted("run.json", dumps(minimal.model_dump(mode="json")))
@@ -460,7 +464,7 @@ def _finish(
             folder.write_text("report.md", report.render_folder(folder.path))
         except errors.LeakDetected:
             folder.write_trusted(
-                "report.md", f"# Run {manifest.run_id}\n\n{report.verdict(minimal)}\n"
+                "report.md", f"# Run {manifest.run_id}\n\n**{minimal.verdict}**: exit 7\n"
             )
         folder.seal()
         raise

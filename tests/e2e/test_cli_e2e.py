@@ -181,16 +181,30 @@ def test_keyring_store_check_cache_and_delete(
     assert cli("store-creds", "--check").code == 2
 
 
-def test_empty_books_are_empty_not_failures(isolated_environment: Path) -> None:
+def test_empty_books_are_not_proven_unless_waived(isolated_environment: Path) -> None:
+    """An empty book is not a failure, and not a pass either: exit 5 (INCONCLUSIVE) unless
+    --allow-empty names it (waived, exit 0)."""
     config = SimConfig(empty_flows=frozenset({"positions", "tradebook"}))
     with Simulator(config) as simulator:
         for book in ("positions", "tradebook"):
             result = cli("fetch", book, env=broker_env(simulator))
-            assert result.code == 0, result.output
-    for folder in run_folders(isolated_environment / "evidence"):
-        book = manifest(folder)["command"].split()[1]
+            assert result.code == 5, result.output
+            assert "not proven: every sample (1) answered an empty book" in result.output
+            waived = cli("fetch", book, "--allow-empty", book, env=broker_env(simulator))
+            assert waived.code == 0, waived.output
+            assert "PASS with 1 waiver" in waived.output
+    folders = run_folders(isolated_environment / "evidence")
+    assert len(folders) == 4
+    for folder in folders:
+        data = manifest(folder)
+        book = data["command"].split()[1]
         assert timings(folder)[-1]["outcome"] == "empty" and timings(folder)[-1]["status"] == 400
         assert json.loads((folder / "samples" / f"{book}.json").read_text())["rows"] == []
+        status = data["checks"][f"flow:{book}"]["status"]
+        assert (status, data["verdict"], data["exit_code"]) in (
+            ("not_proven", "INCONCLUSIVE", 5),
+            ("waived", "PASS", 0),
+        )
 
 
 def test_html_500_on_holdings_is_recorded_and_exits_1(isolated_environment: Path) -> None:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,18 @@ def test_interrupt_leaves_valid_evidence_and_exit_130(
     with Simulator(SimConfig(delays_ms={"holdings": 1500})) as simulator:
         env = {**os.environ, "JAINAM_BASE_URL": simulator.base_url, **creds_env(DEMO_CREDENTIALS)}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "jainam_validate", "run", "--iterations", "5", "--rate", "0"],
+            [
+                sys.executable,
+                "-m",
+                "jainam_validate",
+                "run",
+                "--iterations",
+                "5",
+                "--rate",
+                "0",
+                "--junit",
+                "junit.xml",
+            ],  # fmt: skip
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -51,8 +63,21 @@ def test_interrupt_leaves_valid_evidence_and_exit_130(
         json.loads(line)
     m = manifest(folder)
     assert m["interrupted"] is True and m["exit_code"] == 130
-    assert (folder / "report.md").read_text().splitlines()[2].startswith("**INTERRUPTED**")
+    assert m["verdict"] == "INCONCLUSIVE"
+    lines = (folder / "report.md").read_text().splitlines()
+    assert lines[2].startswith("> **NOT LIVE EVIDENCE")  # a `simulate` process, not the broker
+    assert lines[4].startswith("**INCONCLUSIVE**: the run was interrupted")
     assert not list(folder.rglob(".*.tmp"))
+    # JUnit never reads green for an interrupted run, and its counts match its elements
+    suite = ET.parse(isolated_environment / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("name") == "jainam-validate"
+    cases = suite.findall("testcase")
+    errors = [c for c in cases if c.find("error") is not None]
+    assert [c.get("name") for c in errors] == ["run"]
+    assert errors[0].find("error").get("type") == "interrupted"  # type: ignore[union-attr]
+    assert int(suite.get("tests", -1)) == len(cases) and suite.get("errors") == "1"
+    assert int(suite.get("failures", -1)) == sum(c.find("failure") is not None for c in cases)
+    assert {c.get("name") for c in cases} >= {"flow:positions", "flow:holdings", "flow:tradebook"}
     rebuilt = cli("report", str(folder))
     assert rebuilt.code == 0
 

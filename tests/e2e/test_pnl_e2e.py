@@ -112,13 +112,26 @@ def test_120_holdings_are_quoted_in_three_calls(isolated_environment: Path) -> N
     assert [r["sample"] for r in timings(folder) if r["flow"] == "quotes"] == [1, 2, 3]
 
 
-def test_no_holdings_is_not_applicable_and_still_exit_0(isolated_environment: Path) -> None:
+def test_no_holdings_leaves_pnl_not_proven_exit_5_unless_waived(
+    isolated_environment: Path,
+) -> None:
+    """Nothing to price means AC3 was never exercised: INCONCLUSIVE; waiving the empty
+    holdings book waives the P&L check it prevents too."""
     with Simulator(SimConfig(empty_flows=frozenset({"holdings"}))) as simulator:
         env = {"JAINAM_BASE_URL": simulator.base_url, **creds_env(DEMO_CREDENTIALS)}
         result = cli("run", env=env)
-    assert result.code == 0, result.output
-    (folder,) = run_folders(isolated_environment / "evidence")
-    assert manifest(folder)["checks"]["holdings_pnl"]["status"] == "not_applicable"
+        waived = cli("run", "--allow-empty", "holdings", env=env)
+    assert result.code == 5, result.output
+    assert waived.code == 0, waived.output
+    first, second = sorted(
+        run_folders(isolated_environment / "evidence"), key=lambda f: manifest(f)["started_at"]
+    )
+    pnl = manifest(first)["checks"]["holdings_pnl"]
+    assert pnl["status"] == "not_proven" and pnl["total_pnl"] == "0.00"
+    assert manifest(first)["checks"]["flow:holdings"]["status"] == "not_proven"
+    assert manifest(second)["checks"]["holdings_pnl"]["status"] == "waived"
+    assert manifest(second)["verdict"] == "PASS"
+    assert "**PASS** with 3 waivers" in (second / "report.md").read_text()
 
 
 def test_quotes_failing_fails_pnl_by_name_and_exit_1(isolated_environment: Path) -> None:
@@ -142,7 +155,7 @@ def test_market_data_unavailable_under_both_prefixes_is_exit_1_with_the_reason(
     assert result.code == 1, result.output
     (folder,) = run_folders(isolated_environment / "evidence")
     checks = manifest(folder)["checks"]
-    assert checks["flow:login_market"]["status"] == "fail"
-    assert "JAINAM_MARKET_DATA_PREFIX" in checks["flow:login_market"]["detail"]
+    assert checks["session:market"]["status"] == "fail"
+    assert "JAINAM_MARKET_DATA_PREFIX" in checks["session:market"]["detail"]
     assert checks["holdings_pnl"]["status"] == "fail"
     assert checks["flow:positions"]["status"] == "pass"

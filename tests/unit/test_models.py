@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_positions_accept_both_instrument_id_spellings_and_separators() -> None:
                 {
                     "ExchangeInstrumentID": 11536,
                     "NetAmount": "-1,671.00",
-                    "Quantity": "",
+                    "Quantity": "0",
                     "SellAmount": "NaN",
                 },
             ]
@@ -59,7 +60,7 @@ def test_positions_accept_both_instrument_id_spellings_and_separators() -> None:
     assert [r.instrument_id for r in rows] == [2885, 11536]
     assert rows[0].buy_amount == Decimal("1015.00")
     assert rows[1].net_amount == Decimal("-1671.00")
-    assert rows[1].quantity is None and rows[1].sell_amount is None
+    assert rows[1].quantity == 0 and rows[1].sell_amount is None
 
 
 def test_holdings_map_and_list_shapes_give_the_same_rows() -> None:
@@ -89,7 +90,9 @@ def test_a_malformed_row_is_reported_without_its_value_and_the_rest_stands() -> 
         }
     )
     assert [r.isin for r in rows] == ["INE1"]
-    assert [b.index for b in bad] == ["INE2", "INE3"]
+    # named by position: a key is broker text and could be anything
+    assert [b.index for b in bad] == ["1", "2"]
+    assert bad[0].fields == ["BuyAvgPrice", "HoldingQuantity"] and bad[1].reason == "not an object"
     assert "lots" not in repr(bad) and "SECRET-LOOKING" not in repr(bad)
 
 
@@ -111,14 +114,51 @@ def test_nse_id_zero_means_absent() -> None:
 
 
 def test_trade_price_prefers_api_field_then_text_with_separators() -> None:
-    rows, _ = trades_from(
+    fill = {
+        "AppOrderID": 1,
+        "TradingSymbol": "X",
+        "OrderSide": "BUY",
+        "LastTradedQuantity": 1,
+    }
+    rows, bad = trades_from(
         [
-            {"OrderAverageTradedPriceAPI": 101.5, "OrderAverageTradedPrice": "101.50"},
-            {"OrderAverageTradedPriceAPI": "NaN", "OrderAverageTradedPrice": "2,853.50"},
-            {"LastTradedPrice": 99},
+            {**fill, "OrderAverageTradedPriceAPI": 101.5, "OrderAverageTradedPrice": "101.50"},
+            {**fill, "OrderAverageTradedPriceAPI": "NaN", "OrderAverageTradedPrice": "2,853.50"},
+            {**fill, "LastTradedPrice": 99},
         ]
     )
+    assert bad == []
     assert [r.price for r in rows] == [Decimal("101.5"), Decimal("2853.50"), Decimal(99)]
+
+
+@pytest.mark.parametrize(
+    ("normaliser", "result", "fields"),
+    [
+        (positions_from, {"positionList": [{"ProductType": "NRML"}]},
+         ["ExchangeInstrumentID|TradingSymbol", "Quantity|NetPosition"]),
+        (positions_from, {"positionList": [{"TradingSymbol": "A", "Quantity": "NaN"}]},
+         ["Quantity|NetPosition"]),
+        (trades_from, [{"ExchangeSegment": "NSECM"}],
+         ["AppOrderID", "ExchangeInstrumentID|TradingSymbol", "OrderSideAPI|OrderSide",
+          "LastTradedQuantity|CumulativeQuantity"]),
+        (trades_from, [{"AppOrderID": 7, "ExchangeInstrumentID": 22, "OrderSide": "BUY"}],
+         ["LastTradedQuantity|CumulativeQuantity"]),
+        (holdings_from, {"RMSHoldingList": [{"ISIN": "INE1"}]}, ["HoldingQuantity"]),
+    ],
+)  # fmt: skip
+def test_a_row_without_what_its_book_needs_is_unreadable(
+    normaliser: Any, result: object, fields: list[str]
+) -> None:
+    rows, bad = normaliser(result)
+    assert rows == [] and [b.fields for b in bad] == [fields]
+    assert all(b.index == "0" for b in bad)
+
+
+@pytest.mark.parametrize("row", ["AppOrderID=1", 42, None, True, [1, 2], 3.5])
+def test_a_row_that_is_not_a_record_is_named_by_index(row: object) -> None:
+    rows, bad = trades_from([row])
+    assert rows == [] and bad[0].index == "0" and bad[0].fields == ["row"]
+    assert bad[0].reason == "not an object" and repr(row) not in repr(bad)
 
 
 @pytest.mark.parametrize(

@@ -33,12 +33,14 @@ def test_rendering_is_deterministic_and_independent_of_the_folder_path(tmp_path:
 
 def test_failed_run_names_the_500_and_its_mitigation_and_keeps_other_flows_passing() -> None:
     text = report.render_folder(FIXTURES / "investor-holdings-500")
-    assert text.splitlines()[2].startswith("**FAIL**")
+    # a schema-1 folder does not say what it talked to: never presented as live evidence
+    assert text.splitlines()[2].startswith("> **NOT LIVE EVIDENCE")
+    assert text.splitlines()[4].startswith("**FAIL**")
     assert "`http_error`, HTTP 500" in text and "Express HTML 500 page" in text
-    assert "| positions answered | pass |" in text and "| tradebook answered | pass |" in text
-    assert "| holdings answered | fail |" in text
+    assert "| positions answered with rows | pass |" in text
+    assert "| holdings answered with rows | fail |" in text
     assert "Data Not Available" in text  # the empty trade book is explained, not hidden
-    assert "market-data prefix was tried once (used: `/apimarketdata`)" in text
+    assert "market-data prefix was tried once (used: /apimarketdata)" in text
     assert "```mermaid" in text and "```text" in text
 
 
@@ -54,7 +56,7 @@ def test_a_folder_without_run_json_still_renders_as_interrupted(tmp_path: Path) 
     shutil.copytree(FIXTURES / "dealer-threshold", copy)
     (copy / "run.json").unlink()
     text = report.render_folder(copy)
-    assert "**INTERRUPTED**" in text and "run.json is missing" in text
+    assert "**INCONCLUSIVE**: the run was interrupted" in text and "run\\.json is missing" in text
     assert "| positions |" in text
 
 
@@ -81,9 +83,16 @@ def test_step_summary_is_compact_and_capped() -> None:
 
 @pytest.mark.parametrize(
     ("code", "interrupted", "word"),
-    [(0, False, "PASS"), (1, False, "FAIL"), (3, False, "ERROR"), (130, True, "INTERRUPTED")],
+    [
+        (0, False, "PASS"),
+        (1, False, "FAIL"),
+        (3, False, "FAIL"),
+        (5, False, "INCONCLUSIVE"),
+        (130, True, "INCONCLUSIVE"),
+        (None, False, "INCONCLUSIVE"),
+    ],
 )
-def test_verdict_line(code: int, interrupted: bool, word: str) -> None:
+def test_verdict_line(code: int | None, interrupted: bool, word: str) -> None:
     manifest = RunManifest(
         run_id="r", command="run", started_at="t", exit_code=code, interrupted=interrupted
     )

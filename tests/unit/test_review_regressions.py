@@ -119,11 +119,10 @@ def test_a_failed_warmup_sample_is_counted_for_the_check() -> None:
     records = [rec("positions", 1, 1, 5.0, Outcome.HTTP_ERROR), rec("positions", 2, 1, 5.0)]
     summary = summarise(records, warmup=1)["positions"]
     assert summary.failed == 0 and summary.warmup_failed == 1
-    from jainam_validate.evidence import RunManifest
-    from jainam_validate.validation import flow_checks
+    from jainam_validate.checks import PassFacts, book_check
 
-    manifest = RunManifest(run_id="r", command="run", started_at="t", flows={"positions": summary})
-    assert flow_checks(manifest, ("positions",))["flow:positions"].status == "fail"
+    facts = PassFacts(books=("positions",), market_session=False, pnl=False, target_kind="live")
+    assert book_check("positions", summary, facts).status == "fail"
 
 
 @pytest.mark.parametrize("value", ["Infinity", "1e999999", "-inf"])
@@ -133,7 +132,7 @@ def test_non_finite_numbers_make_a_row_unreadable_not_a_crash(value: str) -> Non
     rows, bad = holdings_from(
         {"RMSHoldings": {"Holdings": {"INE1": {"HoldingQuantity": 1, "BuyAvgPrice": value}}}}
     )
-    assert rows == [] and [b.index for b in bad] == ["INE1"]
+    assert rows == [] and [b.index for b in bad] == ["0"]
 
 
 def test_jwt_expiry_in_milliseconds_is_read_as_seconds() -> None:

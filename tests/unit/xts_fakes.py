@@ -103,6 +103,7 @@ TRADES = envelope(
             "ExecutionID": "402817",
             "TradingSymbol": "RELIANCE",
             "ExchangeInstrumentID": 2885,
+            "OrderSide": "BUY",
             "OrderAverageTradedPrice": "2,853.50",
             "OrderAverageTradedPriceAPI": "NaN",
             "LastTradedQuantity": 10,

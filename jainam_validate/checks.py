@@ -1,0 +1,273 @@
+"""The release checks of a pass, decided from what the pass recorded: one pure function each.
+
+A check is ``pass`` only when the run exercised it and it held: a session that answered, a book
+with rows in a usable sample, a p95 under its threshold measured on real answers, holdings
+priced from live quotes. A book that only ever answered "Data Not Available" proved nothing, so
+its check (and the latency and P&L checks it prevents) is ``not_proven``, or ``waived`` when the
+user named it with ``--allow-empty``; a check the run never reached is ``not_proven``; live
+capture cannot apply to the simulator or a replay (``not_applicable``). Every command gets the
+same set of checks every time, whatever happened, so CI sees one test case per check. Details
+are our own words plus, at most, a redacted broker message: renderers must still treat them as
+untrusted text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jainam_validate.evidence import CheckResult
+from jainam_validate.stats import FlowSummary
+from jainam_validate.timing import Outcome, TimingRecord
+from jainam_validate.verdict import Status, TargetKind
+
+#: Checks are listed in the order a pass exercises them.
+CHECK_KINDS = ("session", "live_capture", "flow", "latency", "holdings_pnl")
+FLOW_ORDER = ("login_interactive", "login_market", "positions", "holdings", "tradebook", "quotes")
+ALLOW_EMPTY_CHOICES = ("positions", "holdings", "tradebook", "all")
+
+
+def flow_rank(flow: str) -> tuple[int, str]:
+    return (FLOW_ORDER.index(flow) if flow in FLOW_ORDER else len(FLOW_ORDER), flow)
+
+
+def check_rank(name: str) -> tuple[int, tuple[int, str]]:
+    kind, _, rest = name.partition(":")
+    order = CHECK_KINDS.index(kind) if kind in CHECK_KINDS else len(CHECK_KINDS)
+    if kind == "session":
+        rest = {"interactive": "login_interactive", "market": "login_market"}.get(rest, rest)
+    return (order, flow_rank(rest))
+
+
+def allowed_empty(choices: Sequence[str]) -> frozenset[str]:
+    """The books ``--allow-empty`` names (``all`` is every book)."""
+    books = {"positions", "holdings", "tradebook"}
+    return frozenset(books if "all" in choices else books & set(choices))
+
+
+@dataclass(frozen=True)
+class PassFacts:
+    """What a finished pass knows, as far as the checks are concerned."""
+
+    books: tuple[str, ...]
+    market_session: bool
+    pnl: bool
+    target_kind: str
+    allow_empty: frozenset[str] = frozenset()
+    thresholds_ms: Mapping[str, float] = field(default_factory=dict)
+    session_origin: str | None = None  # login, env or cache; None: no session was established
+    session_error: str | None = None  # why there is no interactive session
+    market_prefix: str | None = None  # the prefix of a market-data login that succeeded
+    market_error: str | None = None
+    stopped: str | None = None  # why the pass ended early (interrupted, or the exit's meaning)
+    interrupted: bool = False
+    priced: Mapping[str, Any] | None = None  # PnlResult.check() of the last priced holdings
+
+
+def _not_reached(facts: PassFacts) -> CheckResult:
+    return CheckResult(
+        status=Status.NOT_PROVEN, detail=f"not reached: {facts.stopped or 'the run stopped'}"
+    )
+
+
+def _answered(records: Sequence[TimingRecord], flows: set[str]) -> tuple[bool, bool]:
+    """(some final answer was accepted, some final answer rejected the token) among ``flows``."""
+    finals: dict[tuple[str, int], TimingRecord] = {}
+    for r in records:
+        if r.flow in flows:
+            key = (r.flow, r.sample)
+            if key not in finals or r.attempt >= finals[key].attempt:
+                finals[key] = r
+    accepted = any(
+        r.status is not None and r.outcome is not Outcome.AUTH_ERROR for r in finals.values()
+    )
+    rejected = any(r.outcome is Outcome.AUTH_ERROR for r in finals.values())
+    return accepted, rejected
+
+
+def session_checks(facts: PassFacts, records: Sequence[TimingRecord]) -> dict[str, CheckResult]:
+    checks: dict[str, CheckResult] = {}
+    origin = facts.session_origin
+    if origin is None:
+        checks["session:interactive"] = (
+            CheckResult(status=Status.FAIL, detail=facts.session_error)
+            if facts.session_error
+            else _not_reached(facts)
+        )
+    elif origin == "login":
+        checks["session:interactive"] = CheckResult(status=Status.PASS, detail="logged in")
+    else:
+        accepted, rejected = _answered(records, set(facts.books))
+        if rejected:
+            checks["session:interactive"] = CheckResult(
+                status=Status.FAIL,
+                detail=f"session token reused from {origin} was rejected by the broker",
+            )
+        elif accepted:
+            checks["session:interactive"] = CheckResult(
+                status=Status.PASS,
+                detail=f"session token reused from {origin}; the broker accepted it",
+            )
+        else:
+            checks["session:interactive"] = CheckResult(
+                status=Status.NOT_PROVEN,
+                detail=f"session token reused from {origin}, but no call answered with it",
+            )
+    if not facts.market_session:
+        return checks
+    if facts.market_error:
+        checks["session:market"] = CheckResult(status=Status.FAIL, detail=facts.market_error)
+    elif origin is None:
+        checks["session:market"] = _not_reached(facts)
+    elif facts.market_prefix is not None and origin == "login":
+        checks["session:market"] = CheckResult(
+            status=Status.PASS, detail=f"logged in under {facts.market_prefix}"
+        )
+    else:
+        accepted, rejected = _answered(records, {"quotes"})
+        if rejected:
+            detail, status = "market-data token was rejected by the broker", Status.FAIL
+        elif accepted:
+            detail, status = "market-data session answered quotes", Status.PASS
+        elif facts.market_prefix is not None:
+            detail, status = f"logged in under {facts.market_prefix}", Status.PASS
+        else:
+            detail, status = (
+                "market-data token reused, but no quote answered with it",
+                (Status.NOT_PROVEN),
+            )
+        checks["session:market"] = CheckResult(status=status, detail=detail)
+    return checks
+
+
+def capture_check(facts: PassFacts, records: Sequence[TimingRecord]) -> CheckResult:
+    """Release check "live run captured with timestamps"."""
+    if facts.target_kind != TargetKind.LIVE:
+        return CheckResult(
+            status=Status.NOT_APPLICABLE,
+            detail=f"target is {facts.target_kind or 'not recorded'}: no live broker was called",
+        )
+    if not records:
+        return CheckResult(status=Status.FAIL, detail="no HTTP attempt was recorded")
+    answered = [r for r in records if r.status is not None]
+    if not answered:
+        return CheckResult(
+            status=Status.FAIL, detail=f"{len(records)} attempts, none answered by the broker"
+        )
+    first = records[0].requested_at
+    last = max((r.responded_at or r.requested_at) for r in records)
+    detail = f"{len(records)} HTTP attempts from {first} to {last} in timings.jsonl"
+    if facts.interrupted:
+        return CheckResult(status=Status.NOT_PROVEN, detail=f"partial: {detail}")
+    return CheckResult(status=Status.PASS, detail=detail)
+
+
+def _empty_only(summary: FlowSummary) -> bool:
+    """Every usable sample answered an empty book (rows unknown in old logs: by outcome)."""
+    if summary.ok == 0:
+        return False
+    if summary.max_rows is not None:
+        return summary.max_rows == 0
+    return not summary.outcomes.get(Outcome.OK.value)
+
+
+def book_check(flow: str, summary: FlowSummary | None, facts: PassFacts) -> CheckResult:
+    if summary is None:
+        return _not_reached(facts)
+    if summary.failed:
+        outcomes = ", ".join(f"{k}={v}" for k, v in summary.outcomes.items())
+        return CheckResult(
+            status=Status.FAIL,
+            detail=f"{summary.failed}/{summary.samples} samples failed ({outcomes})",
+        )
+    if summary.warmup_failed:
+        return CheckResult(
+            status=Status.FAIL,
+            detail=f"{summary.warmup_failed} warm-up sample(s) failed (see Deviations)",
+        )
+    if _empty_only(summary):
+        said = f"every sample ({summary.samples}) answered an empty book, 0 rows"
+        if flow in facts.allow_empty:
+            return CheckResult(
+                status=Status.WAIVED, detail=f"{said}; waived with --allow-empty {flow}"
+            )
+        return CheckResult(
+            status=Status.NOT_PROVEN,
+            detail=(
+                f"{said}: nothing was validated. If this account should hold data, check "
+                f"JAINAM_ACCOUNT_TYPE and JAINAM_CLIENT_ID; if it is truly empty, waive it with "
+                f"--allow-empty {flow}"
+            ),
+        )
+    rows = f"; {summary.rows} rows in the last usable sample" if summary.rows is not None else ""
+    return CheckResult(
+        status=Status.PASS, detail=f"{summary.ok}/{summary.samples} samples usable{rows}"
+    )
+
+
+def latency_check(
+    flow: str, limit: float, summary: FlowSummary | None, book: CheckResult | None,
+    facts: PassFacts,
+) -> CheckResult:  # fmt: skip
+    """The p95 of usable samples is under the threshold (strictly: the target is "< 5 s")."""
+    if summary is None:
+        return _not_reached(facts)
+    if summary.p95_ms is None:
+        return CheckResult(
+            status=Status.FAIL, detail=f"no usable sample to compare with {limit:g} ms"
+        )
+    measured = f"p95 {summary.p95_ms:.1f} ms vs threshold {limit:g} ms"
+    if summary.p95_ms >= limit:
+        return CheckResult(status=Status.FAIL, detail=measured)
+    if book is not None and book.status in (Status.NOT_PROVEN, Status.WAIVED):
+        # An empty answer is fast by nature: it says nothing about a real book's latency.
+        return CheckResult(status=book.status, detail=f"{measured}, measured on empty answers only")
+    return CheckResult(status=Status.PASS, detail=measured)
+
+
+def pnl_check(
+    facts: PassFacts, holdings: FlowSummary | None, holdings_check: CheckResult | None
+) -> CheckResult:
+    """Release check AC3: non-zero P&L from live quotes."""
+    priced = facts.priced
+    if priced is not None:
+        status, detail = str(priced["status"]), str(priced["detail"])
+        extra = {k: v for k, v in priced.items() if k not in ("status", "detail")}
+        if status == "not_applicable":  # nothing to price: the check was not exercised
+            waived = "holdings" in facts.allow_empty
+            status = Status.WAIVED if waived else Status.NOT_PROVEN
+            detail = f"{detail}: P&L from live quotes was not exercised" + (
+                "; waived with --allow-empty holdings" if waived else ""
+            )
+        return CheckResult(status=status, detail=detail, **extra)
+    if facts.market_error:
+        return CheckResult(status=Status.FAIL, detail=f"P&L not verified: {facts.market_error}")
+    if holdings is None:
+        return _not_reached(facts)
+    if holdings_check is not None and holdings_check.status == Status.FAIL:
+        return CheckResult(
+            status=Status.FAIL, detail="holdings could not be fetched, so P&L was not verified"
+        )
+    if facts.stopped:
+        return _not_reached(facts)
+    return CheckResult(status=Status.FAIL, detail="P&L not verified: no market-data session")
+
+
+def release_checks(
+    facts: PassFacts, summaries: Mapping[str, FlowSummary], records: Sequence[TimingRecord]
+) -> dict[str, CheckResult]:
+    """Every release check of a command, always the same set, in pass order."""
+    checks = session_checks(facts, records)
+    checks["live_capture"] = capture_check(facts, records)
+    for flow in facts.books:
+        checks[f"flow:{flow}"] = book_check(flow, summaries.get(flow), facts)
+    for flow, limit in sorted(facts.thresholds_ms.items(), key=lambda kv: flow_rank(kv[0])):
+        checks[f"latency:{flow}"] = latency_check(
+            flow, limit, summaries.get(flow), checks.get(f"flow:{flow}"), facts
+        )
+    if facts.pnl:
+        checks["holdings_pnl"] = pnl_check(
+            facts, summaries.get("holdings"), checks.get("flow:holdings")
+        )
+    return checks
