@@ -590,6 +590,9 @@ def fetch(
     ] = DayOrNet.NetWise,
     allow_empty: AllowEmpty = None,
     label: Label = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write JUnit XML here.")
+    ] = None,
     retries: Retries = 2,
     rate: Rate = 10.0,
     breaker: Breaker = 3,
@@ -623,23 +626,28 @@ def fetch(
         replay_latency,
         evidence_dir,
     )
-    with (
-        _boundary(io),
-        _broker(io, flags) as ctx,
-    ):
-        options = flags.pass_options(
-            f"fetch {flow.value}",
-            target=ctx.target,
-            invocation=_invocation(click_ctx),
-            allow_empty=allowed_empty([b.value for b in allow_empty or []]),
-            label=label,
-            flows=(flow.value,),
-            iterations=iterations,
-            day_or_net=day_or_net.value,
-        )
-        result = execute(ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store)
-        _show_fetch(io, result, flow.value)
-        raise typer.Exit(int(result.exit_code))
+    with _boundary(io):
+        if junit is not None:
+            _check_writable(junit)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        with _broker(io, flags) as ctx:
+            options = flags.pass_options(
+                f"fetch {flow.value}",
+                junit=junit,
+                step_summary=Path(summary) if summary else None,
+                target=ctx.target,
+                invocation=_invocation(click_ctx),
+                allow_empty=allowed_empty([b.value for b in allow_empty or []]),
+                label=label,
+                flows=(flow.value,),
+                iterations=iterations,
+                day_or_net=day_or_net.value,
+            )
+            result = execute(
+                ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store
+            )
+            _show_fetch(io, result, flow.value)
+            raise typer.Exit(int(result.exit_code))
 
 
 _COLUMNS = {

@@ -262,3 +262,22 @@ def test_the_command_and_its_flags_are_in_the_evidence(isolated_environment: Pat
     assert m["flows"]["tradebook"]["rows"] == 8 and m["flows"]["holdings"]["rows"] == 5
     report = (folder / "report.md").read_text()
     assert "--allow-empty tradebook" in report.replace("\\", "") and "QA\\-9" in report
+
+
+def test_fetch_writes_the_same_verdict_to_junit_and_the_job_summary(
+    isolated_environment: Path,
+) -> None:
+    summary = isolated_environment / "summary.md"
+    result = cli(
+        "fetch", "tradebook", "--sim", "--junit", "fetch.xml",
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    suite = junit_suite(isolated_environment / "fetch.xml")
+    assert [c.get("name") for c in suite.findall("testcase")] == [
+        "session:interactive", "live_capture", "flow:tradebook",
+    ]  # fmt: skip
+    assert properties(suite)["verdict"] == "PASS" and suite.get("skipped") == "1"
+    text = summary.read_text()
+    assert text.index("NOT LIVE EVIDENCE") < text.index("**PASS**")
+    assert_one_truthful_page("# summary\n\n" + text.replace("###", "", 1))

@@ -305,3 +305,31 @@ def test_unreachable_host_is_exit_4() -> None:
         harness.login_interactive()
     assert caught.value.exit_code == errors.ExitCode.UNREACHABLE
     assert records[0].outcome is Outcome.NETWORK_ERROR and records[0].status is None
+
+
+@pytest.mark.parametrize(
+    ("configured", "investor", "answered"),
+    [("investor", False, "dealer"), ("dealer", True, "investor")],
+)
+def test_an_account_type_contradicting_the_login_stops_naming_both(
+    configured: str, investor: bool, answered: str
+) -> None:
+    router = investor_router()
+    router.post("/interactive/user/session").mock(return_value=login_ok(investor))
+    harness, records = make(router, {"JAINAM_ACCOUNT_TYPE": configured})
+    with pytest.raises(errors.ConfigError) as caught:
+        harness.login_interactive()
+    message = str(caught.value)
+    assert f"JAINAM_ACCOUNT_TYPE is {configured}" in message
+    assert f"isInvestorClient: {str(investor).lower()} (a {answered} account)" in message
+    assert caught.value.exit_code == errors.ExitCode.USAGE
+    assert [r.flow for r in records] == ["login_interactive"]  # the login is still evidence
+    assert len(router.calls) == 1  # and nothing else was sent
+
+
+@pytest.mark.parametrize(("configured", "investor"), [("investor", True), ("dealer", False)])
+def test_an_account_type_agreeing_with_the_login_is_used(configured: str, investor: bool) -> None:
+    router = investor_router()
+    router.post("/interactive/user/session").mock(return_value=login_ok(investor))
+    harness, _ = make(router, {"JAINAM_ACCOUNT_TYPE": configured})
+    assert harness.login_interactive().account_type.value == configured
