@@ -2,8 +2,9 @@
 market-data paths to flows, the two kinds of session token (JWT-shaped, HMAC-signed, raw in
 ``Authorization``, one market-data session per key pair), the investor and dealer route rules
 with their quirks, the quotes endpoint, cached book bodies, and the per-flow empty/delay/fault
-treatment from ``SimConfig``. It maps a parsed ``Request`` to a ``Reply`` and never touches a
-socket, so the HTTP layer only delivers what it is given."""
+treatment from ``SimConfig`` (the leaky faults' payloads come from ``leaky``). It maps a
+parsed ``Request`` to a ``Reply`` and never touches a socket, so the HTTP layer only delivers
+what it is given."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
+from jainam_validate.simulator import leaky
 from jainam_validate.simulator import responses as r
 from jainam_validate.simulator.book import (
     Account,
@@ -31,7 +33,6 @@ from jainam_validate.simulator.book import (
 from jainam_validate.simulator.responses import Response
 from jainam_validate.simulator.scenario import (
     BOOK_FLOWS,
-    BOOK_ONLY_FAULTS,
     PRO_CLIENT_ID,
     SimConfig,
 )
@@ -74,6 +75,10 @@ _ANSWER_FAULTS = frozenset(
         "forged_error",
         "unreadable_rows",
         "missing_fields",
+        *leaky.LEAKY_BODY_FAULTS,
+        *leaky.ROW_FAULTS,
+        "deep_json",
+        "userid_list",
     }
 )
 _ENUMS: JsonObj = {  # a small subset of the login enums
@@ -148,6 +153,7 @@ class XtsApp:
         self._seen_flows: set[str] = set()
         self._cache: dict[tuple[str, ...], bytes] = {}
         self._huge_cache: dict[tuple[str, bytes], bytes] = {}
+        self._leaky_cache: dict[tuple[str, str, bytes], bytes] = {}
         self._trade_ids: set[str] = set()
         self._routes = self._build_routes()
 
@@ -199,10 +205,16 @@ class XtsApp:
                 resp = r.type_error_200()
             elif fault == "forged_error":
                 resp = r.forged_error()
-            elif fault in BOOK_ONLY_FAULTS:
+            elif fault in ("unreadable_rows", "missing_fields"):
                 resp = self._bad_rows(flow, fault, resp)
-            else:
+            elif fault == "huge_body":
                 resp = self._huge(flow, resp)
+            else:
+                resp = self._leaky(flow, fault, req, resp)
+        if fault == "header_echo" and (
+            resp.status == 200 or (flow in BOOK_FLOWS and _is_data_not_available(resp))
+        ):
+            resp = leaky.echo_headers(self.book, self._account_of(req), resp)
         if fault == "truncated_json":
             return Reply(flow, resp, "truncated")
         if fault == "slow_drip":
@@ -629,6 +641,50 @@ class XtsApp:
         )
         return Response(resp.status, r.dumps(body), resp.content_type, resp.headers)
 
+    # -- leaky answers ---------------------------------------------------------------------------
+
+    def _account_of(self, req: Request) -> Account:
+        """The account a request is answered for: the investor's whatever clientID says; a
+        dealer's mapped client (its own account without clientID or with ``*****``)."""
+        return self.book.account_for(req.query.get("clientID") or None)
+
+    def _leaky(self, flow: str, fault: str, req: Request, resp: Response) -> Response:
+        """A successful answer turned into the answer of a leaky fault (see ``leaky``)."""
+        account = self._account_of(req)
+        head = _envelope_head(resp.body)
+        if fault in leaky.LEAKY_BODY_FAULTS:
+            return leaky.leaky_answer(fault, flow, head, self.book, account, resp.status)
+        if fault == "deep_json":
+            return Response(
+                resp.status, leaky.deep_json(head, account.code), resp.content_type, resp.headers
+            )
+        key = (fault, account.code, resp.body)
+        body = self._leaky_cache.get(key)
+        if body is None:
+            body = self._leaky_body(flow, fault, account, resp.body)
+            if flow in BOOK_FLOWS:  # a login answer differs every time (its token)
+                with self._lock:
+                    self._leaky_cache[key] = body
+        return Response(resp.status, body, resp.content_type, resp.headers)
+
+    def _leaky_body(self, flow: str, fault: str, account: Account, body: bytes) -> bytes:
+        payload = json.loads(body)
+        result = payload.get("result")
+        if fault == "userid_list":
+            # invented: a login whose userID is a list of the user id and another one
+            second = leaky.personal_ids(self.book.seed, account).user_ids[0]
+            result = {**result, "userID": [self.book.user_id, second]}
+        elif fault == "odd_id_keys":
+            result = leaky.odd_id_keys(result, leaky.personal_ids(self.book.seed, account))
+        elif fault == "nested_ids":
+            result = leaky.nested_ids(result)
+        elif fault == "long_symbol":
+            result = leaky.long_symbol(result, flow)
+        elif fault == "huge_numbers":
+            result = leaky.huge_numbers(result, self.book, account)
+        out = r.dumps({**payload, "result": result})
+        return leaky.huge_numbers_bytes(out) if fault == "huge_numbers" else out
+
     # -- huge bodies ---------------------------------------------------------------------------
 
     def _huge(self, flow: str, resp: Response) -> Response:
@@ -658,6 +714,7 @@ class XtsApp:
                     "s-trade-0001" if not self.book.dealer else "s-dealertrade-0001",
                     "Success trade book",
                 )
+        values |= leaky.fault_values(self.book)
         with self._lock:
             values.update(self._issued)
             values |= self._trade_ids
@@ -694,6 +751,13 @@ def _instrument_key(item: object) -> tuple[int, int] | None:
     if isinstance(iid, bool) or not isinstance(iid, int):
         return None
     return seg, iid
+
+
+def _is_data_not_available(resp: Response) -> bool:
+    if resp.status != 400 or not resp.content_type.startswith("application/json"):
+        return False
+    head = _envelope_head(resp.body)
+    return head.get("type") == "error" and head.get("description") == "Data Not Available"
 
 
 def _envelope_head(body: bytes) -> JsonObj:

@@ -5,7 +5,9 @@ quirks of real XTS payloads (string quantities, thousands separators, mixed key 
 Everything is a pure function of ``SimConfig.seed`` and the account, so equal configs give
 byte-identical books. Identifiers are fake but shaped like real ones and at least 5 characters.
 The ``unreadable_rows`` and ``missing_fields`` faults get their fixed, id-free results from
-``unreadable_result`` and ``missing_fields_result``."""
+``unreadable_result`` and ``missing_fields_result``. When a fault that echoes an account's
+trading account id is configured (``TRADING_ACCOUNT_FAULTS``), trade-book rows carry that id
+(``trading_account_id``) as ``AccountID``: a normal pass meets it in the trade book only."""
 
 from __future__ import annotations
 
@@ -35,6 +37,9 @@ DEALER_USER_ID = "JVDLR11"
 DEALER_PRO_CODE = "JVPRO11"
 DEALER_PRO_NAME = "JV PROPRIETARY DESK"
 _MAPPED_CLIENT_NAMES = ("RAVI K SIMKAR", "MEERA T FAKEWAL", "ARJUN P MOCKAN", "LEELA S TESTIWAL")
+#: Fault kinds whose payloads echo an account's trading account id; with one of them configured
+#: on any flow, trade-book rows carry that id as ``AccountID``.
+TRADING_ACCOUNT_FAULTS = frozenset({"header_echo", "leaky_utf8", "leaky_cut", "leaky_text"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,12 @@ class Account:
     login_id: str  # LoginID / userID of whoever logged in
     code: str  # AccountID / ClientID / ClientId
     name: str  # ClientName
+
+
+def trading_account_id(seed: int, account: Account) -> str:
+    """The account's trading account id (invented: a made-up id, ``JT`` + 6 digits, that only
+    the trade book serves, and only under ``TRADING_ACCOUNT_FAULTS``)."""
+    return f"JT{random.Random(f'{seed}|trading-account|{account.code}').randint(100_000, 999_999)}"
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,7 @@ class Book:
         self.seed = config.seed
         self.dealer = config.profile == "dealer"
         self.user_id = DEALER_USER_ID if self.dealer else INVESTOR_USER_ID
+        self.trading_accounts = any(k in TRADING_ACCOUNT_FAULTS for k in config.faults.values())
         self.equities: list[Equity] = [
             Equity(sym, make_isin(body), nse, bse, rupees * 100)
             for sym, body, nse, bse, rupees in _EQUITIES
@@ -387,12 +399,23 @@ class Book:
     def trades(self, account: Account) -> list[JsonObj]:
         return [json.loads(text) for text, _ids in self.iter_trade_json(account)]
 
-    def iter_trade_json(self, account: Account) -> Iterator[tuple[str, tuple[str, ...]]]:
+    def first_order_id(self, account: Account) -> str:
+        """The AppOrderID of the account's first trade (the same whatever ``n_trades`` is, even
+        0)."""
+        for _text, ids in self.iter_trade_json(account, n=1):
+            return ids[0]
+        raise AssertionError("iter_trade_json(n=1) yields one row")  # pragma: no cover
+
+    def iter_trade_json(
+        self, account: Account, n: int | None = None
+    ) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Trade rows in time order, each as compact JSON text plus its raw identifiers
         (AppOrderID, ExchangeOrderID, ExecutionID, OrderUniqueIdentifier, OrderReferenceID).
         Several fills may share one order (same AppOrderID). Rows are written from a template
-        rather than json.dumps so that 100 000 of them take about a second."""
-        n = self.config.n_trades
+        rather than json.dumps so that 100 000 of them take about a second. ``n`` overrides
+        ``n_trades``; the first rows do not depend on it."""
+        if n is None:
+            n = self.config.n_trades
         rng = random.Random(f"{self.seed}|trades|{account.code}")
         rand = rng.random
         pool = [
@@ -415,6 +438,11 @@ class Book:
         # the only values not generated here; everything else is plain ASCII without escapes
         login_json = json.dumps(account.login_id, ensure_ascii=False)
         code_json = json.dumps(account.code, ensure_ascii=False)
+        account_field = (
+            f'"AccountID":"{trading_account_id(self.seed, account)}",'
+            if self.trading_accounts
+            else ""
+        )
         k = 0
         while k < n:
             symbol, segment, iid, lot, ltp = pool[int(rand() * len(pool))]
@@ -443,7 +471,8 @@ class Book:
             exchange_order_id = str(exch_id)
             unique_id = f"jv{uid:010x}"
             head = (
-                f'{{"LoginID":{login_json},"ClientID":{code_json},"AppOrderID":{app_id},'
+                f'{{"LoginID":{login_json},"ClientID":{code_json},{account_field}'
+                f'"AppOrderID":{app_id},'
                 f'"OrderReferenceID":"{order_ref}","ExchangeOrderID":"{exchange_order_id}",'
                 f'"ExchangeSegment":"{segment}","ExchangeInstrumentID":{iid},'
                 f'"TradingSymbol":"{symbol}",{side},'

@@ -10,7 +10,26 @@ description (``FORGED_CODE``, ``FORGED_TEXT``) and ``X-Forged`` header (``FORGED
 to forge a markdown report or a terminal; ``unreadable_rows`` (book flows only) answers 200
 success whose rows are not records (strings, numbers, nulls, booleans, lists); and
 ``missing_fields`` (book flows only) answers 200 success whose rows are objects without the
-fields a row needs (instrument, symbol, quantity, order id)."""
+fields a row needs (instrument, symbol, quantity, order id).
+
+The leaky fault kinds after them echo the simulator's own identifiers where a harness might not
+look for them (their payloads are built in ``leaky``); every value they echo is in
+``Simulator.sensitive_values()``. ``header_echo`` (any flow) keeps the answer (a success, or a
+book's HTTP 400 "Data Not Available") and adds ``X-Account``, ``X-Client-Code`` and an
+``acct=`` parameter of ``Content-Type``; ``leaky_utf8``, ``leaky_cut`` and ``leaky_text`` (book
+flows only) answer a body no client can parse that names an order and a client first: JSON with
+one invalid UTF-8 byte or JSON cut short (both HTTP 200), or a ``text/plain`` HTTP 500; the id
+of the account in those four is its trading account id, which a normal pass meets only in the
+trade book (its rows carry it as ``AccountID`` when one of them is configured); the order id is
+the account's first ``AppOrderID``. ``odd_id_keys`` (book flows only) adds made-up personal and
+order ids under keys outside the usual set (``"Client ID"``, ``UCC``, ``PANNumber``,
+``MobileNumber``, ``EmailID``, ``userIds`` ...); ``nested_ids`` (trade book only) hides the row's
+ids in JSON-in-a-string, base64, URL-encoded, zero-padded and glued-on text, and serves every
+third row as a JSON string; ``deep_json`` (any flow) answers 200 success whose ``result`` is
+nested 2 000 objects deep; ``userid_list`` (logins only) answers a login whose
+``userID`` is a list of two user ids; ``huge_numbers`` (holdings only) adds holdings with
+21-digit quantities and prices; ``long_symbol`` (book flows only) makes one row's symbol 150 000
+characters long with an ``@`` in the middle. ``fault_flows`` names the flows a kind applies to."""
 
 from __future__ import annotations
 
@@ -50,9 +69,38 @@ FAULT_KINDS: tuple[str, ...] = (
     "forged_error",  # any flow: HTTP 400 error envelope with hostile code/description/header
     "unreadable_rows",  # books only: 200 success, rows are scalars/lists, not records
     "missing_fields",  # books only: 200 success, row objects without the fields a row needs
+    "header_echo",  # any flow: the answer (or a book's 400 DNA) + headers echoing account ids
+    "leaky_utf8",  # books only: 200, JSON naming an order and client, then one invalid UTF-8 byte
+    "leaky_cut",  # books only: 200, JSON naming an order and client, cut short
+    "leaky_text",  # books only: 500 text/plain "order <id> for client <id> failed"
+    "odd_id_keys",  # books only: 200 success, rows with made-up ids under unusual keys
+    "nested_ids",  # trade book only: ids in JSON strings, base64, URL-encoded and glued text
+    "deep_json",  # any flow: 200 success, result nested 2 000 objects deep
+    "userid_list",  # logins only: 200 success, userID is a list of two user ids
+    "huge_numbers",  # holdings only: 200 success, plus rows with 21-digit quantity and price
+    "long_symbol",  # books only: 200 success, one row's symbol is 150 000 characters long
 )
 BOOK_FLOWS: frozenset[str] = frozenset({"positions", "holdings", "tradebook"})
-BOOK_ONLY_FAULTS: frozenset[str] = frozenset({"unreadable_rows", "missing_fields"})
+#: Fault kinds that apply to every book flow and to nothing else.
+BOOK_ONLY_FAULTS: frozenset[str] = frozenset(
+    {
+        "unreadable_rows",
+        "missing_fields",
+        "leaky_utf8",
+        "leaky_cut",
+        "leaky_text",
+        "odd_id_keys",
+        "long_symbol",
+    }
+)
+#: Fault kinds that apply to a few named flows only (other than exactly the book flows).
+FLOW_ONLY_FAULTS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "nested_ids": frozenset({"tradebook"}),
+        "userid_list": frozenset({"login_interactive", "login_market"}),
+        "huge_numbers": frozenset({"holdings"}),
+    }
+)
 
 PRO_CLIENT_ID = "*****"
 #: Response header the simulator (and a cassette replay) sends on every answer: evidence from
@@ -134,8 +182,8 @@ class SimConfig:
                 raise ValueError(
                     f"unknown fault {kind!r} for {flow}; fault kinds: {', '.join(FAULT_KINDS)}"
                 )
-            if kind in BOOK_ONLY_FAULTS and flow not in BOOK_FLOWS:
-                raise ValueError(_book_only_message(kind, flow))
+            if flow not in fault_flows(kind):
+                raise ValueError(_flow_only_message(kind, flow))
         object.__setattr__(self, "delays_ms", _frozen_map(self.delays_ms))
         object.__setattr__(self, "faults", _frozen_map(self.faults))
         for name in ("n_positions", "n_holdings", "n_trades", "token_ttl_s"):
@@ -172,9 +220,22 @@ def _check_flows(names: Mapping[str, object] | frozenset[str], what: str) -> Non
             raise ValueError(f"unknown flow {name!r} in {what}; flows: {', '.join(FLOWS)}")
 
 
-def _book_only_message(kind: str, flow: str) -> str:
-    books = ", ".join(f for f in FLOWS if f in BOOK_FLOWS)
-    return f"fault {kind!r} applies to the book flows only ({books}), not to {flow!r}"
+def fault_flows(kind: str) -> tuple[str, ...]:
+    """The flows (in ``FLOWS`` order) a fault kind applies to; raises ValueError for an unknown
+    kind."""
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"unknown fault {kind!r}; fault kinds: {', '.join(FAULT_KINDS)}")
+    if kind in BOOK_ONLY_FAULTS:
+        return tuple(f for f in FLOWS if f in BOOK_FLOWS)
+    only = FLOW_ONLY_FAULTS.get(kind)
+    return FLOWS if only is None else tuple(f for f in FLOWS if f in only)
+
+
+def _flow_only_message(kind: str, flow: str) -> str:
+    flows = ", ".join(fault_flows(kind))
+    if kind in BOOK_ONLY_FAULTS:
+        return f"fault {kind!r} applies to the book flows only ({flows}), not to {flow!r}"
+    return f"fault {kind!r} applies to {flows} only, not to {flow!r}"
 
 
 def parse_flow_value(text: str, *, kind: str) -> tuple[str, str]:
@@ -196,8 +257,8 @@ def parse_flow_value(text: str, *, kind: str) -> tuple[str, str]:
             raise ValueError(
                 f"--fault: unknown fault kind {value!r}; fault kinds: {', '.join(FAULT_KINDS)}"
             )
-        if value in BOOK_ONLY_FAULTS and flow not in BOOK_FLOWS:
-            raise ValueError(f"--fault: {_book_only_message(value, flow)}")
+        if flow not in fault_flows(value):
+            raise ValueError(f"--fault: {_flow_only_message(value, flow)}")
         return flow, value
     if not value.isascii() or not value.isdigit():
         raise ValueError(

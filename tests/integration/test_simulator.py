@@ -782,7 +782,9 @@ def _observe_fault(kind: str, s: Simulator, c: httpx.Client, token: str) -> None
         pytest.fail(f"no observation for fault {kind}")
 
 
-@pytest.mark.parametrize("kind", FAULT_KINDS)
+# the leaky kinds after missing_fields (some refuse positions) are observed in
+# test_simulator_leaky.py
+@pytest.mark.parametrize("kind", FAULT_KINDS[: FAULT_KINDS.index("missing_fields") + 1])
 def test_each_fault_kind_is_observable(kind: str) -> None:
     s, c = run_sim(SimConfig(faults={"positions": kind}, timeout_fault_s=0.2))
     with s, c:
