@@ -3,55 +3,213 @@
 The same :class:`~jainam_validate.scanner.Scanner` as the write-time guard, seeded with the
 configured credentials, session tokens and dealer client code as known values. Findings name
 the file, line, column and rule; the matched text is never shown.
+
+Files are read the way a user's tools write them: decoded by their byte-order mark (UTF-8,
+UTF-16 and UTF-32, as PowerShell's ``>`` writes UTF-16LE), or as UTF-16 when the NUL bytes
+say so without a mark, otherwise as UTF-8 with undecodable bytes replaced; line and column
+numbers count in the decoded text. Symbolic links are followed, to files and to folders:
+each real file is scanned once (under its own name when it is also reached directly), a
+folder link that leads back to a folder already walked is not walked again, and a link that
+leads nowhere is a finding (``unscanned:dangling-link``, ``unscanned:link-loop``).
 """
 
 from __future__ import annotations
 
+import codecs
+import errno
+import os
+import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jainam_validate import errors
 from jainam_validate.scanner import Finding, Scanner
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+#: How much of a file the UTF-16 heuristic looks at.
+SNIFF_BYTES = 8192
+
+UTF8 = "utf-8"
+# Longest first: the UTF-32LE mark begins with the UTF-16LE one.
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig", UTF8),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16-be"),
+)
+
+DANGLING = "unscanned:dangling-link"
+LOOP = "unscanned:link-loop"
+UNREADABLE = "unscanned:unreadable"
+TOO_LARGE = "unscanned:too-large"
+
+
+def sniff_utf16(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when NUL bytes sit at alternating positions (mostly-ASCII
+    text written as UTF-16 without a mark), else None."""
+    sample = data[:SNIFF_BYTES]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    pairs = len(sample) // 2
+    if pairs == 0:
+        return None
+    # At least 30% of the code units carry a NUL on one side and almost none on the other:
+    # binary data (NULs everywhere) and UTF-32 (NULs on both sides) do not qualify.
+    threshold = max(1, pairs * 3 // 10)
+    if odd >= threshold and even * 10 <= odd:
+        return "utf-16-le"
+    if even >= threshold and odd * 10 <= even:
+        return "utf-16-be"
+    return None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of a file and the encoding it was read as (``utf-8`` also for a UTF-8 BOM)."""
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, errors="replace"), name
+    sniffed = sniff_utf16(data)
+    if sniffed is not None:
+        return data.decode(sniffed, errors="replace"), sniffed
+    return data.decode(UTF8, errors="replace"), UTF8
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file (or a link or folder that could not be followed) reached from the named paths."""
+
+    path: Path  # as reached: a named path, or one under a named folder
+    real: str  # where it leads (os.path.realpath), or what a broken link says
+    linked: bool  # reached through a symbolic link (the file's own, or a folder's above it)
+    problem: str | None = None  # an ``unscanned:*`` rule when it cannot be read
 
 
 @dataclass(frozen=True)
 class FileFinding:
     path: Path
     finding: Finding
+    #: Where the link points, for a file reached through a symbolic link.
+    link_target: str | None = None
+    #: The encoding the file was decoded as, when it was not UTF-8.
+    encoding: str | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.path} -> {self.link_target}" if self.link_target else str(self.path)
 
     def line(self) -> str:
         f = self.finding
-        return f"{self.path}:{f.line}:{f.column}: {f.rule}"
+        return f"{self.where}:{f.line}:{f.column}: {f.rule}"
 
 
-def files_under(paths: Iterable[Path]) -> Iterator[Path]:
-    """Every regular file named or under a named directory; raises UsageError for a missing path."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
-        elif path.is_file():
-            yield path
-        else:
-            raise errors.UsageError(f"{path}: no such file or directory")
+@dataclass
+class AuditResult:
+    """What ``audit`` read and found."""
+
+    files: int = 0  # regular files read and scanned
+    findings: list[FileFinding] = field(default_factory=list)
+    #: Display path -> encoding, for every scanned file that was not UTF-8.
+    encodings: dict[str, str] = field(default_factory=dict)
 
 
-def audit(paths: Iterable[Path], scanner: Scanner) -> tuple[int, list[FileFinding]]:
-    """Scan every file; returns how many files were read and what was found."""
-    read = 0
-    found: list[FileFinding] = []
-    for path in files_under(paths):
+def _broken(path: Path, linked: bool, exc: OSError) -> Entry:
+    """An entry that cannot be followed: a link to nothing, a link loop, or unreadable."""
+    if path.is_symlink():
+        if exc.errno == errno.ELOOP:
+            try:
+                target = os.readlink(path)
+            except OSError:
+                target = str(path)
+            return Entry(path, target, True, LOOP)
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return Entry(path, os.path.realpath(path), True, DANGLING)
+    return Entry(path, os.path.realpath(path), linked, UNREADABLE)
+
+
+class _Walk:
+    """Depth-first, sorted, following links; each real folder is walked through a link at most
+    once and never inside itself."""
+
+    def __init__(self) -> None:
+        self.walked: set[str] = set()
+
+    def entry(self, path: Path, linked: bool, ancestors: frozenset[str]) -> Iterator[Entry]:
+        linked = linked or path.is_symlink()
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                found.append(FileFinding(path, Finding("unscanned:too-large", 0, 1, 1)))
-                continue
-            data = path.read_bytes()
-        except OSError:
-            found.append(FileFinding(path, Finding("unscanned:unreadable", 0, 1, 1)))
+            st = os.stat(path)
+        except OSError as exc:
+            yield _broken(path, linked, exc)
+            return
+        if stat.S_ISREG(st.st_mode):
+            yield Entry(path, os.path.realpath(path), linked)
+        elif stat.S_ISDIR(st.st_mode):
+            real = os.path.realpath(path)
+            if real in ancestors or (linked and real in self.walked):
+                return  # a loop, or a folder already walked: its files are scanned once anyway
+            self.walked.add(real)
+            try:
+                names = sorted(os.listdir(path))
+            except OSError:
+                yield Entry(path, real, linked, UNREADABLE)
+                return
+            inner = ancestors | {real}
+            for name in names:
+                yield from self.entry(path / name, linked, inner)
+        # sockets, FIFOs and devices are not files: skipped (reading a FIFO would block)
+
+
+def files_under(paths: Iterable[Path]) -> Iterator[Entry]:
+    """Every regular file named, or under a named folder, following symbolic links; each real
+    file once, under a name that reaches it without a link when there is one. Links that lead
+    nowhere and unreadable folders come as entries with a ``problem``. Raises UsageError for a
+    path that does not exist or is neither a file nor a folder."""
+    walk = _Walk()
+    reached: list[Entry] = []
+    for path in paths:
+        if not path.is_symlink():
+            if not path.exists():
+                raise errors.UsageError(f"{path}: no such file or directory")
+            if not (path.is_file() or path.is_dir()):
+                raise errors.UsageError(f"{path}: not a regular file or a folder")
+        reached.extend(walk.entry(path, False, frozenset()))
+    # One entry per real file: a direct name beats one through a link; else the first reached.
+    best: dict[str, int] = {}
+    for i, entry in enumerate(reached):
+        if entry.problem is not None:
             continue
-        read += 1
-        text = data.decode("utf-8", errors="replace")
-        found.extend(FileFinding(path, f) for f in scanner.scan(text))
-    return read, found
+        j = best.get(entry.real)
+        if j is None or (reached[j].linked and not entry.linked):
+            best[entry.real] = i
+    keep = set(best.values())
+    for i, entry in enumerate(reached):
+        if entry.problem is not None or i in keep:
+            yield entry
+
+
+def audit(paths: Iterable[Path], scanner: Scanner) -> AuditResult:
+    """Scan every file; returns how many files were read and what was found."""
+    result = AuditResult()
+    for entry in files_under(paths):
+        target = entry.real if entry.linked else None
+        if entry.problem is not None:
+            finding = FileFinding(entry.path, Finding(entry.problem, 0, 1, 1), target)
+            result.findings.append(finding)
+            continue
+        try:
+            if entry.path.stat().st_size > MAX_FILE_BYTES:
+                result.findings.append(FileFinding(entry.path, Finding(TOO_LARGE, 0, 1, 1), target))
+                continue
+            data = entry.path.read_bytes()
+        except OSError:
+            result.findings.append(FileFinding(entry.path, Finding(UNREADABLE, 0, 1, 1), target))
+            continue
+        result.files += 1
+        text, encoding = decode(data)
+        shown = None if encoding == UTF8 else encoding
+        if shown is not None:
+            result.encodings[str(entry.path)] = shown
+        result.findings.extend(
+            FileFinding(entry.path, f, target, shown) for f in scanner.scan(text)
+        )
+    return result
