@@ -8,7 +8,6 @@ several of its signals look like something else; each such branch names the quir
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +34,6 @@ INVALID_TOKEN_CODE = "e-session-0007"
 
 SNIPPET_CHARS = 160
 _BODY_TEXT_BYTES = 64 * 1024  # enough of an error page to scrub before cutting the snippet
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -46,20 +44,13 @@ class Verdict:
     envelope: dict[str, Any] | None
     code: str | None
     error: str | None  # raw text: scrub before writing
-    body_text: str | None = None  # a non-JSON body, raw: scrub first, then cut (snippet())
+    body_text: str | None = None  # a non-JSON body, raw: scrub first, then cut (Redactor.cut)
 
     @property
     def description(self) -> str:
         if self.envelope is None:
             return ""
         return str(self.envelope.get("description") or "")
-
-
-def snippet(text: str) -> str:
-    """The start of an already scrubbed body as one line. Cut *after* scrubbing, so a value
-    is never split into a prefix that no longer matches; no repr(), which would escape it."""
-    line = _SPACE.sub(" ", text).strip()
-    return line if len(line) <= SNIPPET_CHARS else line[:SNIPPET_CHARS] + "…"
 
 
 def is_json_content(content_type: str | None) -> bool:

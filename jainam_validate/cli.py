@@ -239,9 +239,11 @@ def _io(json_out: bool, no_color: bool, verbose: bool) -> Io:
     from rich.console import Console
 
     plain = no_color or bool(os.environ.get("NO_COLOR"))
+    # emoji off: broker text such as ":white_check_mark:" (or a rule name "encoded:secret:x")
+    # must arrive as typed, not as a picture
     return Io(
-        out=Console(no_color=plain, highlight=False, soft_wrap=json_out),
-        err=Console(stderr=True, no_color=plain, highlight=False),
+        out=Console(no_color=plain, highlight=False, soft_wrap=json_out, emoji=False),
+        err=Console(stderr=True, no_color=plain, highlight=False, emoji=False),
         json=json_out,
         verbose=verbose,
     )
@@ -250,8 +252,11 @@ def _io(json_out: bool, no_color: bool, verbose: bool) -> Io:
 def _fail(io: Io, message: str, code: int) -> NoReturn:
     from rich.text import Text
 
-    # The message is data (it may quote broker text such as "[/b]" or "[redacted]"): never
-    # let rich read it as markup.
+    from jainam_validate.inert import visible
+
+    # The message is data (it may quote broker text such as "[/b]", an escape sequence or a
+    # line break): never let rich read it as markup, nor the terminal as control.
+    message = visible(message)
     io.err.print(Text.assemble(("error", "red"), f": {message}"), highlight=False, soft_wrap=True)
     if io.json:
         sys.stdout.write(json.dumps({"error": message, "exit_code": code}) + "\n")
@@ -544,6 +549,7 @@ def _show_login(io: Io, result: PassResult, client_id: str) -> None:
         "market_expires": _expiry(session.market_expires),
         "login_ms": session.login_ms,
         "exit_code": int(result.exit_code),
+        **_json_verdict(result.manifest),
     }
     if io.json:
         _emit_json(io, result, data)
@@ -559,6 +565,7 @@ def _show_login(io: Io, result: PassResult, client_id: str) -> None:
     for flow, ms in session.login_ms.items():
         table.add_row(f"{flow} took", f"{ms:.1f} ms")
     io.out.print(table)
+    _show_verdict(io, result.manifest)
     io.note(f"evidence: {result.folder.path}")
 
 
@@ -1030,7 +1037,9 @@ def audit(
 ) -> None:
     """Scan files for secrets and unredacted identifiers; exit 1 on any finding."""
     from jainam_validate import audit as auditing
+    from jainam_validate import errors
     from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+    from jainam_validate.inert import visible
     from jainam_validate.redact import Redactor
     from jainam_validate.scanner import Scanner
     from jainam_validate.settings import Layers, dotenv_in_cwd, pseudonym_key
@@ -1055,24 +1064,63 @@ def audit(
             redactor.add_identifier(client.value.get_secret_value(), "client")
             known += 1
         _keyring_note(io, store)
-        read, findings = auditing.audit(paths, Scanner(redactor))
+        result = auditing.audit(paths, Scanner(redactor))
+        findings = result.findings
+
+        def show(f: auditing.FileFinding) -> None:
+            # Plain text, never through rich: a rule such as "encoded:secret:configured" (or a
+            # path holding ":smile:" or "[b]") must arrive byte for byte. Only a line holding
+            # control characters (a crafted file name) is made inert.
+            line = f.line()
+            sys.stdout.write((line if line.isprintable() else visible(line)) + "\n")
+
+        if result.files == 0:
+            # Never "0 files scanned" and a pass: an empty folder, or one of broken links.
+            if not io.json:
+                for f in findings:  # the dangling links and unreadable entries, if any
+                    show(f)
+                sys.stdout.flush()
+            named = visible(str(paths[0])) + (
+                f" (and {len(paths) - 1} more)" if len(paths) > 1 else ""
+            )
+            kinds: dict[str, int] = {}
+            for f in findings:  # only unscanned:* findings when nothing was read
+                kind = f.finding.rule.removeprefix("unscanned:")
+                kinds[kind] = kinds.get(kind, 0) + 1
+            listed = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+            only = f", only {listed}; fix those or" if kinds else "; check the path and"
+            raise errors.UsageError(
+                f"audit: nothing could be scanned: {named} holds no readable regular file{only} "
+                "name the folder or files that hold the evidence"
+            )
         if io.json:
+            rows = []
+            for f in findings:
+                row: dict[str, object] = {
+                    "path": str(f.path),
+                    "line": f.finding.line,
+                    "column": f.finding.column,
+                    "rule": f.finding.rule,
+                }
+                if f.link_target is not None:
+                    row["link_target"] = f.link_target
+                if f.encoding is not None:
+                    row["encoding"] = f.encoding
+                rows.append(row)
             data = {
-                "files": read,
+                "files": result.files,
                 "known_values": known,
-                "findings": [
-                    {"path": str(f.path), "line": f.finding.line, "column": f.finding.column,
-                     "rule": f.finding.rule}
-                    for f in findings
-                ],
-            }  # fmt: skip
+                "findings": rows,
+                "encodings": result.encodings,  # path -> encoding, for files not in UTF-8
+            }
             sys.stdout.write(json.dumps(data, indent=2) + "\n")
         else:
             for f in findings:
-                io.out.print(f.line(), markup=False, highlight=False, soft_wrap=True)
+                show(f)
+            sys.stdout.flush()
             io.note(
-                f"audit: {read} files scanned against {known} configured secrets/ids and the "
-                f"pattern rules: {len(findings)} finding(s)"
+                f"audit: {result.files} files scanned against {known} configured secrets/ids "
+                f"and the pattern rules: {len(findings)} finding(s)"
             )
         if findings:
             raise typer.Exit(1)

@@ -130,10 +130,13 @@ class LeakDetected(JainamError):
     """The leak guard found a secret or raw identifier in an artifact about to be written."""
 
     exit_code = ExitCode.LEAK
+    artifact: str = ""
 
     @classmethod
     def at(cls, artifact: str, rule: str, position: int) -> LeakDetected:
-        return cls(
+        leak = cls(
             f"leak guard: {artifact} was not written: rule {rule!r} matched at offset {position}; "
             "the run stopped (report this as a redaction bug)"
         )
+        leak.artifact = artifact
+        return leak

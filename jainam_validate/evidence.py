@@ -2,9 +2,14 @@
 
 Everything is written through :class:`RunFolder`, which runs the leak guard on the exact text
 about to be written and refuses the whole artifact on a hit (``LeakDetected``, exit 7).
-``timings.jsonl`` is appended one checked line at a time and flushed, so an interrupted run
-leaves only whole lines; every other file is written to a temporary name and renamed into place.
-``SHA256SUMS`` is written last and covers every other file. :class:`RunManifest` is ``run.json``.
+``timings.jsonl`` is appended one line at a time and flushed, so an interrupted run leaves only
+whole lines; every string of a record (error text, codes, header values) is scrubbed with what
+the run knows at that moment, then checked. A value may be learned only later in the pass (an id
+first seen in a body that could not be parsed): :meth:`RunFolder.rescrub_timings` scrubs the
+log again with the final table before the folder is sealed, so no sealed folder holds a value
+the run knew to be sensitive by the time it ended. Every other file is written to a temporary
+name and renamed into place. ``SHA256SUMS`` is written last and covers every other file.
+:class:`RunManifest` is ``run.json``.
 """
 
 from __future__ import annotations
@@ -89,15 +94,20 @@ def dumps(data: Any) -> str:
 class RunFolder:
     """One run's folder. All writes go through the leak guard."""
 
-    def __init__(self, path: Path, run_id: str, redactor: Redactor) -> None:
+    def __init__(
+        self, path: Path, run_id: str, redactor: Redactor, trusted: tuple[str, ...] = ()
+    ) -> None:
         self.path = path
         self.run_id = run_id
         self.redactor = redactor
-        self.scanner = Scanner(redactor)
+        # strings the user gave (paths, a label): not broker data, so no pattern rule fires
+        self.scanner = Scanner(redactor, trusted)
         self._timings: IO[str] | None = None
 
     @classmethod
-    def create(cls, evidence_dir: Path, redactor: Redactor) -> RunFolder:
+    def create(
+        cls, evidence_dir: Path, redactor: Redactor, trusted: tuple[str, ...] = ()
+    ) -> RunFolder:
         """Make a new, empty run folder; raises ConfigError when the directory is unusable."""
         run_id = new_run_id()
         path = evidence_dir / run_id
@@ -108,16 +118,19 @@ class RunFolder:
                 f"cannot create the run folder in {evidence_dir}: {exc.strerror}; "
                 "pass --evidence-dir or set JAINAM_EVIDENCE_DIR to a writable directory"
             ) from None
-        return cls(path, run_id, redactor)
+        return cls(path, run_id, redactor, (str(evidence_dir), *trusted))
 
     def guard(self, text: str, artifact: str) -> None:
         """Raise LeakDetected if ``text`` holds any known secret or identifier."""
         for finding in self.scanner.findings(text):
             raise errors.LeakDetected.at(artifact, finding.rule, finding.offset)
 
+    def _timing_line(self, data: dict[str, Any]) -> str:
+        return json.dumps(self.redactor.scrub_strings(data), ensure_ascii=False) + "\n"
+
     def append_timing(self, record: TimingRecord) -> None:
-        """Append one checked line to ``timings.jsonl`` and flush it."""
-        line = record.model_dump_json() + "\n"
+        """Scrub every string of the record, check the line, append it and flush."""
+        line = self._timing_line(record.model_dump(mode="json"))
         self.guard(line, TIMINGS)
         if self._timings is None:
             self._timings = open(self.path / TIMINGS, "a", encoding="utf-8")  # noqa: SIM115
@@ -153,6 +166,27 @@ class RunFolder:
         if self._timings is not None:
             self._timings.close()
             self._timings = None
+
+    def rescrub_timings(self) -> None:
+        """Scrub ``timings.jsonl`` again with everything the run learned, line by line, and
+        rewrite it if anything changed (atomically); then check the whole log once more."""
+        self.close()
+        path = self.path / TIMINGS
+        if not path.exists():
+            return
+        original = path.read_text(encoding="utf-8")
+        lines = []
+        for line in original.splitlines():
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue  # a torn last line from a kill: not evidence
+            lines.append(self._timing_line(data) if isinstance(data, dict) else line + "\n")
+        text = "".join(lines)
+        if text != original:
+            self.write_text(TIMINGS, text)
+        else:
+            self.guard(text, TIMINGS)
 
     def seal(self) -> Path:
         """Write ``SHA256SUMS`` over every other file in the folder; call it last."""

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from jainam_validate import errors
-from jainam_validate.classify import Verdict, classify, snippet
+from jainam_validate.classify import SNIPPET_CHARS, Verdict, classify
 from jainam_validate.client import (
     DEALER_POSITIONS,
     DEALER_TRADEBOOK,
@@ -85,6 +85,13 @@ class FlowResult:
     code: str | None = None
 
 
+def _flag(value: object) -> object:
+    """A JSON boolean, also when sent as the text "true"/"false"."""
+    if isinstance(value, str) and value.strip().casefold() in ("true", "false"):
+        return value.strip().casefold() == "true"
+    return value
+
+
 def jwt_expiry(token: str) -> int | None:
     """The ``exp`` claim of a JWT-shaped token (no signature check), or None."""
     try:
@@ -120,6 +127,13 @@ def book_request(
         "holdings": (HOLDINGS, {}),
         "tradebook": (TRADEBOOK, {}),
     }[flow]
+
+
+def _rows_of(outcome: Outcome, payload: Any, count: Callable[[Any], int]) -> int | None:
+    """Rows a usable answer held: an empty one ("Data Not Available") held none."""
+    if outcome is Outcome.EMPTY and payload is None:
+        return 0
+    return count(payload) if outcome.usable and payload is not None else None
 
 
 def unreadable_rows(status: int | None, malformed: list[MalformedRow], read: Sized) -> str:
@@ -185,10 +199,16 @@ class Harness:
     ) -> TimingRecord:
         if verdict.envelope is not None and not learned:
             self.redactor.learn(verdict.envelope)  # tokens and ids in the answer are now known
+        # Text outside the JSON (header values, a body that could not be parsed) is broker data
+        # too: ids named in it ("acct=…", "ClientID":"…") are learned before any of it is kept.
+        for text in (raw.content_type, raw.retry_after, verdict.body_text):
+            if text:
+                self.redactor.learn_text(decode_layers(text))
         if self._recorder is not None:
             self._recorder(raw, verdict)
         self.simulated = self.simulated or raw.simulated
         text = error if error is not None else self.describe(verdict)
+        content_type = self.redactor.scrub(raw.content_type) if raw.content_type else None
         now = time.perf_counter()
         record = TimingRecord(
             run_id=self.run_id,
@@ -209,7 +229,7 @@ class Harness:
             phases=raw.phases,
             conn_reused=raw.conn_reused,
             bytes=len(raw.body) if raw.status is not None else None,
-            content_type=raw.content_type,
+            content_type=content_type,
             code=self.redactor.scrub(verdict.code) if verdict.code else None,
             error=self.redactor.scrub(text) if text else None,
             rows=rows,
@@ -231,8 +251,9 @@ class Harness:
         if verdict.error is None:
             return None
         if verdict.body_text:
-            page = self.redactor.scrub(decode_layers(verdict.body_text))
-            return f"{verdict.error}: '{snippet(page)}'"
+            # scrub first, then cut: never a cut-off start of a known value at the end
+            line = " ".join(decode_layers(verdict.body_text).split())
+            return f"{verdict.error}: '{self.redactor.cut(line, SNIPPET_CHARS)}'"
         return verdict.error
 
     # -- sessions ---------------------------------------------------------------------------
@@ -259,7 +280,7 @@ class Harness:
         )
         result = self._login_result(raw, verdict, "interactive", LOGIN_INTERACTIVE)
         token = str(result["token"])
-        investor = result.get("isInvestorClient")
+        investor = _flag(result.get("isInvestorClient"))
         if s.account_type is not None and isinstance(investor, bool):
             answered = AccountType.INVESTOR if investor else AccountType.DEALER
             if answered is not s.account_type:
@@ -462,7 +483,7 @@ class Harness:
                 else None,
                 outcome=outcome,
                 error=error,
-                rows=count(payload) if outcome.usable and payload is not None else None,
+                rows=_rows_of(outcome, payload, count),
             )
             if outcome is Outcome.AUTH_ERROR and self._renew(session, market=market):
                 continue  # one fresh session, then one retry of the call

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 from jainam_validate.models import to_decimal
@@ -27,9 +27,16 @@ PAISA = Decimal("0.01")
 Instrument = tuple[int, int]  # (exchangeSegment, exchangeInstrumentID)
 
 
+#: Wide enough for any product of two values the models accept (18 digits each) and their
+#: sums: a broker's huge numbers give an exact, if absurd, figure, never InvalidOperation.
+WIDE = Context(prec=100, rounding=ROUND_HALF_UP)
+
+
 def money(value: Decimal | None) -> str | None:
     """A decimal string rounded half up to two places, e.g. ``"-1234.50"``."""
-    return None if value is None else str(value.quantize(PAISA, rounding=ROUND_HALF_UP))
+    if value is None:
+        return None
+    return str(value.quantize(PAISA, rounding=ROUND_HALF_UP, context=WIDE))
 
 
 def instrument_of(row: Mapping[str, Any]) -> Instrument | None:
@@ -109,7 +116,8 @@ class PnlResult:
 
     def check(self) -> dict[str, Any]:
         """The ``checks.holdings_pnl`` entry of run.json."""
-        pct = self.total_pnl / self.invested * 100 if self.invested else None
+        with localcontext(WIDE):
+            pct = self.total_pnl / self.invested * 100 if self.invested else None
         return {
             "status": self.status,
             "detail": self.detail,
@@ -128,13 +136,12 @@ def _label(row: Mapping[str, Any]) -> str:
     return str(row.get("symbol") or row.get("isin") or "?")
 
 
-def evaluate(
+def _evaluate(
     rows: Sequence[Mapping[str, Any]],
     ltp: Mapping[Instrument, Decimal],
     unreadable: Sequence[str] = (),
 ) -> PnlResult:
-    """Per-holding and total P&L from live LTPs; names every holding that could not be priced,
-    and every holdings row that could not even be read (``unreadable``: ISINs or indexes)."""
+    """The arithmetic of :func:`evaluate`, in its wide decimal context."""
     enriched: list[dict[str, Any]] = []
     problems: list[str] = [f"{where}: holdings row could not be read" for where in unreadable]
     invested_total = Decimal(0)
@@ -191,3 +198,14 @@ def evaluate(
         f"{len(held)} holdings priced from live LTP: total P&L {total} on {spent} invested",
         invested_total, current_total, [],
     )  # fmt: skip
+
+
+def evaluate(
+    rows: Sequence[Mapping[str, Any]],
+    ltp: Mapping[Instrument, Decimal],
+    unreadable: Sequence[str] = (),
+) -> PnlResult:
+    """Per-holding and total P&L from live LTPs; names every holding that could not be priced,
+    and every holdings row that could not even be read (``unreadable``: ISINs or indexes)."""
+    with localcontext(WIDE):
+        return _evaluate(rows, ltp, unreadable)

@@ -1,13 +1,15 @@
 """Redaction: turn broker payloads, URLs and error text into something safe to write or print.
 
-Two mechanisms stack. By key (case-insensitive, ``_``/``-`` ignored): secrets become
-``[redacted]`` and identifiers become stable keyed pseudonyms ``<kind>_<hex>`` (an HMAC under a
-per-installation key), so rows stay joinable across files and runs without revealing anything.
+Two mechanisms stack. By key (:mod:`jainam_validate.keys`: one rule over the key's normalised
+name): secrets become ``[redacted]`` and identifiers become stable keyed pseudonyms
+``<kind>_<hex>`` (an HMAC under a per-installation key), so rows stay joinable across files and
+runs without revealing anything. JSON held inside a string is parsed and redacted by key too.
 By value: every secret and identifier learned that way, or fed in from credentials and login
 results, is scrubbed wherever else it appears (URLs, query strings, error descriptions, nested
-strings, dict keys), in plain, URL-encoded and case-folded forms. Instrument ids, ISINs,
-symbols, segments, prices and quantities stay: the P&L check needs them. The functions here do
-no I/O; the same matcher also serves the leak guard, which reports instead of replacing.
+strings, dict keys), in plain, URL-encoded, JSON- and HTML-escaped and base64 forms, case-folded,
+glued to other letters or behind leading zeros (:mod:`jainam_validate.known`). Instrument ids,
+ISINs, symbols, segments, prices and quantities stay: the P&L check needs them. The functions
+here do no I/O; the same matcher also serves the leak guard, which reports instead of replacing.
 """
 
 from __future__ import annotations
@@ -22,59 +24,72 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
+from jainam_validate.keys import (
+    IDENTIFIER_KINDS,
+    PLAIN,
+    SECRET,
+    SECRET_KEYS,
+    is_listed,
+    key_action,
+    normalise_key,
+)
+from jainam_validate.known import Edge, Entry, KnownValues, Spans, edge_for
+
+__all__ = [
+    "IDENTIFIER_KINDS",
+    "JWT_SHAPE",
+    "PRO_CLIENT_PLACEHOLDER",
+    "REDACTED",
+    "SECRET_KEYS",
+    "Match",
+    "Redactor",
+    "decode_layers",
+    "encoded_forms",
+    "escaped_forms",
+    "normalise_key",
+    "pseudonym",
+]
+
 REDACTED = "[redacted]"
-_SECRET = "\x00secret"  # the action for secret keys (never a pseudonym kind)
 
 #: XTS addresses a dealer's own (pro) account with this literal; it identifies nobody.
 PRO_CLIENT_PLACEHOLDER = "*****"
-
-#: Keys whose values are secrets: replaced by ``[redacted]``, never pseudonymised.
-SECRET_KEYS = frozenset(
-    {
-        "token", "authorization", "appkey", "secretkey", "apikey", "apisecret", "secret",
-        "accesspassword", "accesstoken", "uniquekey", "password", "loginpassword",
-        "transactionpassword", "feedtoken", "markettoken", "interactivetoken", "sessiontoken",
-        "publickey", "cookie", "setcookie",
-    }
-)  # fmt: skip
-
-#: Keys whose values identify a person, an account, an order or a trade -> pseudonym kind.
-IDENTIFIER_KINDS: Mapping[str, str] = {
-    "userid": "user", "clientid": "client", "clientcode": "client", "clientcodes": "client",
-    "accountid": "acct", "loginid": "login", "dealerid": "dealer", "clientname": "name",
-    "apporderid": "order", "orderid": "order", "exchangeorderid": "xorder",
-    "executionid": "exec", "exchangetradeid": "trade", "tradeid": "trade",
-    "orderuniqueidentifier": "ouid", "orderreferenceid": "oref",
-    "messagesynchronizeuniquekey": "msk", "pan": "pan", "panno": "pan", "pannumber": "pan",
-    "email": "email", "emailid": "email", "mobile": "phone", "mobileno": "phone",
-    "phone": "phone", "phoneno": "phone", "residentialaddress": "addr", "officeaddress": "addr",
-    "dateofbirth": "dob", "ipaddress": "ip", "macid": "mac",
-}  # fmt: skip
 
 #: Identifiers shorter than this are pseudonymised under their key but not hunted in free text
 #: (a three-character code would match inside ordinary words); see the README's residual risks.
 MIN_SCRUB_LENGTH = 4
 MIN_NUMERIC_SCRUB_LENGTH = 6
+#: Deeper JSON than this inside a string is not parsed (it is scrubbed as text instead).
+MAX_NESTED_JSON_CHARS = 1_000_000
 
-_TOKEN = re.compile(r"[A-Za-z0-9]{4,}")
-_ALNUM_FULL = re.compile(r"[A-Za-z0-9]+\Z")
-#: Anything shaped like a JWT is a session token, whoever issued it.
-JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+#: Anything shaped like a JWT is a session token, whoever issued it. The look-behind makes a
+#: match start only where a run of token characters starts: linear on "eyJeyJeyJ...".
+JWT_SHAPE = re.compile(
+    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"
+)
+#: E-mail addresses. A match may start only where a run of local-part characters starts, so a
+#: long text with an "@" costs one scan, not one per position (the old rule was quadratic).
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*"
+    r"\.[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+)
 _PAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{5}[0-9]{4}[A-Z](?![A-Za-z0-9])")
-
-
-_NORMALISED: dict[str, str] = {}
-
-
-def normalise_key(key: str) -> str:
-    """``AppOrderID``, ``app_order_id`` and ``appOrderId`` all become ``apporderid``."""
-    norm = _NORMALISED.get(key)
-    if norm is None:
-        norm = key.lower().replace("_", "").replace("-", "")
-        if len(_NORMALISED) < 10_000:  # payload keys are few; never grow without bound
-            _NORMALISED[key] = norm
-    return norm
+#: Characters a broker could put inside a value to split it past any matcher, none of them
+#: visible or meaningful in market data: C0/C1 controls (but tab and line breaks), DEL,
+#: format characters (zero-width, bidi, soft hyphen, BOM, tags) and noncharacters. Removed
+#: from every string that is kept, before matching.
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufdd0-\ufdef\ufff9-\ufffb"
+    "\ufffe\uffff\U000e0000-\U000e007f]"
+)
+#: ``key: value`` / ``key=value`` / ``"key": "value"`` (JSON-escaped quotes too) in free text:
+#: how ids are learned from a body that is not JSON, and how ``audit`` finds raw ones.
+KEY_VALUE = re.compile(
+    r"(?:\\?[\"'](?P<qkey>[A-Za-z][A-Za-z0-9 _.-]{0,39})\\?[\"']|(?<![A-Za-z0-9_])"
+    r"(?P<key>[A-Za-z][A-Za-z0-9_.-]{0,39}))"
+    r"[ \t]{0,8}[:=][ \t]{0,8}\\?[\"']?(?P<value>[A-Za-z0-9@._+-]{1,128})"
+)
 
 
 def pseudonym(key: bytes, kind: str, value: str) -> str:
@@ -88,12 +103,12 @@ _JSON_UNICODE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 def decode_layers(text: str, rounds: int = 3) -> str:
     """Undo the encodings a broker page may wrap an echoed value in (HTML entities, numeric
-    ones included; percent-encoding, twice over; JSON ``\\uXXXX`` and ``\\/``), so a value
-    is scrubbed however it was echoed. Used on error pages, never on data we keep."""
+    ones included; percent-encoding, twice over; JSON ``\\uXXXX``, ``\\/`` and ``\\"``), so a
+    value is scrubbed however it was echoed. Used on error pages, never on data we keep."""
     for _ in range(rounds):
         decoded = html.unescape(unquote(text))
         decoded = _JSON_UNICODE.sub(lambda m: chr(int(m.group(1), 16)), decoded)
-        decoded = decoded.replace("\\/", "/")
+        decoded = decoded.replace("\\/", "/").replace('\\"', '"')
         if decoded == text:
             break
         text = decoded
@@ -119,6 +134,11 @@ _NOT_ID_NUMBERS = (
     "count",
     "mdp",
     "code",
+    "rows",
+    "bytes",
+    "sample",
+    "attempt",
+    "status",
 )
 
 
@@ -136,13 +156,18 @@ def escaped_forms(value: str) -> set[str]:
     }
 
 
-def encoded_forms(value: str) -> set[str]:
-    """The forms a secret takes on the way to a file: the echoed forms, and base64."""
+def base64_forms(value: str) -> set[str]:
+    """Standard and URL-safe base64, with the padding optional (it is matched as a prefix)."""
     raw = value.encode()
-    return escaped_forms(value) | {
+    return {
         base64.b64encode(raw).decode().rstrip("="),
         base64.urlsafe_b64encode(raw).decode().rstrip("="),
     }
+
+
+def encoded_forms(value: str) -> set[str]:
+    """The forms a secret takes on the way to a file: the echoed forms, and base64."""
+    return escaped_forms(value) | base64_forms(value)
 
 
 @dataclass(frozen=True)
@@ -164,19 +189,14 @@ class Redactor:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
-        # Alphanumeric identifiers, case-folded -> (kind, text): looked up per token.
-        self._tokens: dict[str, tuple[str, str]] = {}
-        # Everything else (secrets, ids with punctuation) -> matched by one compiled regex.
-        self._complex: dict[str, tuple[str, str, bool]] = {}
-        self._pattern: re.Pattern[str] | None = None
-        self._lowered: dict[str, tuple[str, str, bool]] = {}
+        self._known = KnownValues()
         self._aliases: dict[tuple[str, str], str] = {}
-        # Raw key -> "" (plain), SECRET, or the identifier kind; payload keys repeat per row.
+        # Raw key -> PLAIN, SECRET, or the identifier kind; payload keys repeat per row.
         self._actions: dict[str, str] = {}
         self._noted: set[tuple[str, object]] = set()
         self._client_ids: set[str] = set()
         self._scrubbed: dict[str, str] = {}
-        self._memo_generation: tuple[int, int] = (-1, -1)
+        self._memo_generation = -1
 
     # -- learning ---------------------------------------------------------------------------
     def add_secret(self, value: str | None, label: str = "secret") -> None:
@@ -184,22 +204,28 @@ class Redactor:
         if not value or value == PRO_CLIENT_PLACEHOLDER:
             return
         for form in encoded_forms(value):
-            if len(form) >= MIN_SCRUB_LENGTH and form not in self._complex:
-                self._complex[form] = (REDACTED, label, False)
-                self._pattern = None
+            if len(form) >= MIN_SCRUB_LENGTH:
+                self._known.add(form, Entry(label, Edge.ANYWHERE, REDACTED))
 
-    def add_identifier(self, value: object, kind: str) -> str:
-        """Learn an identifier; return its pseudonym (the placeholder ``*****`` stays as is)."""
-        known = self._aliases.get((kind, value))  # type: ignore[arg-type]  # ints hash too
-        if known is not None:
-            return known
+    def add_identifier(self, value: object, kind: str, *, hunt: bool = True) -> str:
+        """Learn an identifier; return its pseudonym (the placeholder ``*****`` stays as is).
+        A list of ids (``userIds``, or a login's ``userID`` sent as a list) gives each one's.
+        ``hunt=False``: pseudonymise only, do not search for the value in other text."""
+        if isinstance(value, list | tuple):
+            return ",".join(self.add_identifier(item, kind, hunt=hunt) for item in value)
+        if isinstance(value, dict):
+            return self.add_identifier(json.dumps(value, sort_keys=True), kind, hunt=hunt)
+        if not hunt:
+            text = str(value).strip()
+            return text if text in ("", PRO_CLIENT_PLACEHOLDER) else self._alias_of(kind, text)
+        if isinstance(value, str | int):
+            known = self._aliases.get((kind, str(value)))
+            if known is not None:
+                return known
         text = self.note_identifier(value, kind)
         if not text or text == PRO_CLIENT_PLACEHOLDER:
             return text
-        alias = self._alias_of(kind, text)
-        if isinstance(value, str | int) and not isinstance(value, bool):
-            self._aliases[(kind, value)] = alias  # type: ignore[index]
-        return alias
+        return self._alias_of(kind, text)
 
     def note_identifier(self, value: object, kind: str) -> str:
         """Learn an identifier without computing its pseudonym yet (payloads hold far more ids
@@ -208,28 +234,28 @@ class Redactor:
         # A short all-digit id (a client code "2026") would match years and quantities in
         # free text: it is pseudonymised under its key, not hunted everywhere.
         minimum = MIN_NUMERIC_SCRUB_LENGTH if text.isdigit() else MIN_SCRUB_LENGTH
+        rule = f"identifier:{kind}"
         if kind == "client" and text != PRO_CLIENT_PLACEHOLDER and text not in self._client_ids:
             # However short, a client code is found by its context: clientID=ABC in a URL
-            # echoed by an error page, or "clientID": "ABC" in a JSON body.
+            # echoed by an error page (URL-encoded too), or "clientID": "ABC" in a JSON body.
             self._client_ids.add(text)
-            alias, rule = self._alias_of(kind, text), f"identifier:{kind}"
-            # (matched case-insensitively: one spelling covers ClientId and clientid too)
-            for form, replaced in (
-                (f"clientID={text}", f"clientID={alias}"),
-                (f'"clientID":"{text}"', f'"clientID":"{alias}"'),
-                (f'"clientID": "{text}"', f'"clientID": "{alias}"'),
-            ):
-                self._complex.setdefault(form, (replaced, rule, True))
-            self._pattern = None
-        if len(text) >= minimum and text != PRO_CLIENT_PLACEHOLDER:
-            if _ALNUM_FULL.match(text):
-                self._tokens.setdefault(text.casefold(), (kind, text))
-            elif text not in self._complex:
-                alias, rule = self._alias_of(kind, text), f"identifier:{kind}"
-                for form in escaped_forms(text):
-                    if form not in self._complex:
-                        self._complex[form] = (alias, rule, True)
-                        self._pattern = None
+            alias = self._alias_of(kind, text)
+            for left, right in (
+                ("clientID=", ""), ("clientID%3D", ""), ('"clientID":"', '"'),
+                ('"clientID": "', '"'), ('\\"clientID\\":\\"', '\\"'),
+            ):  # fmt: skip
+                self._known.add(
+                    f"{left}{text}{right}", Entry(rule, Edge.WORD, f"{left}{alias}{right}")
+                )
+        if len(text) < minimum or text == PRO_CLIENT_PLACEHOLDER:
+            return text
+        entry = Entry(rule, edge_for(text), None, kind, text)
+        if not self._known.add(text, entry):
+            return text
+        forms = escaped_forms(text) | (base64_forms(text) if len(text) >= 6 else set())
+        for form in forms - {text}:
+            if len(form) >= MIN_SCRUB_LENGTH:
+                self._known.add(form, Entry(rule, Edge.ANYWHERE, None, kind, text))
         return text
 
     def _alias_of(self, kind: str, text: str) -> str:
@@ -240,76 +266,58 @@ class Redactor:
 
     @property
     def known_count(self) -> int:
-        return len(self._tokens) + len(self._complex)
+        return len(self._known)
 
     # -- matching ---------------------------------------------------------------------------
-    def _complex_pattern(self) -> re.Pattern[str] | None:
-        if self._pattern is None and self._complex:
-            parts = []
-            for form in sorted(self._complex, key=len, reverse=True):
-                escaped = re.escape(form)
-                if self._complex[form][2]:  # identifiers need word edges, secrets do not
-                    escaped = rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])"
-                parts.append(escaped)
-            self._pattern = re.compile("|".join(parts), re.IGNORECASE)
-            self._lowered = {k.casefold(): v for k, v in self._complex.items()}
-        return self._pattern
-
     def matches(self, text: str) -> Iterator[Match]:
-        """Every sensitive value in ``text``, leftmost first, non-overlapping per rule family."""
-        pattern = self._complex_pattern()
-        taken: list[tuple[int, int]] = []
-        if pattern is not None:
-            for m in pattern.finditer(text):
-                replacement, rule, _ = self._lowered.get(
-                    m.group().casefold(), (REDACTED, "secret", False)
-                )
-                taken.append((m.start(), m.end()))
-                yield Match(m.start(), m.end(), rule, replacement)
+        """Every sensitive value in ``text``: known values first, then the shapes of tokens,
+        e-mail addresses and PANs where no known value was found."""
+        yield from self.matches_in(text, Spans())
+
+    def matches_in(self, text: str, taken: Spans) -> Iterator[Match]:
+        """:meth:`matches`, claiming each match in ``taken`` for the rules that follow."""
+        for hit in self._known.hits(text):
+            entry = hit.entry
+            replacement = entry.replacement
+            if replacement is None:
+                replacement = self._alias_of(entry.kind, entry.value)
+            taken.claim(hit.start, hit.end)
+            yield Match(hit.start, hit.end, entry.rule, replacement)
         # Cheap pre-checks first: these run on every string of every payload.
-        if "eyJ" in text:
-            for m in JWT_SHAPE.finditer(text):
-                if not _overlaps(taken, m.start(), m.end()):
-                    taken.append((m.start(), m.end()))
-                    yield Match(m.start(), m.end(), "jwt", REDACTED)
-        if self._tokens:
-            tokens = self._tokens
-            for m in _TOKEN.finditer(text):
-                hit = tokens.get(m.group().casefold())
-                if hit is not None and not _overlaps(taken, m.start(), m.end()):
-                    kind, raw = hit
-                    yield Match(m.start(), m.end(), f"identifier:{kind}", self._alias_of(kind, raw))
-        if "@" in text:
-            for m in _EMAIL.finditer(text):
-                if not _overlaps(taken, m.start(), m.end()):
-                    taken.append((m.start(), m.end()))
-                    yield Match(m.start(), m.end(), "email", REDACTED)
-        if len(text) >= 10:
-            for m in _PAN.finditer(text):
-                if not _overlaps(taken, m.start(), m.end()):
-                    taken.append((m.start(), m.end()))
-                    yield Match(m.start(), m.end(), "pan", REDACTED)
+        families = (
+            ("jwt", JWT_SHAPE, "eyJ" in text),
+            ("email", _EMAIL, "@" in text),
+            ("pan", _PAN, len(text) >= 10),
+        )
+        for rule, pattern, worth_it in families:
+            taken.next_family()
+            if not worth_it:
+                continue
+            for m in pattern.finditer(text):
+                if not taken.overlaps(m.start(), m.end()):
+                    taken.claim(m.start(), m.end())
+                    yield Match(m.start(), m.end(), rule, REDACTED)
+        taken.next_family()
 
     def _clean(self, text: str) -> bool:
         """Fast path: True when nothing in ``text`` can match (most strings of a payload)."""
         if len(text) < MIN_SCRUB_LENGTH:
-            return True
-        pattern = self._complex_pattern()
-        if pattern is not None and pattern.search(text):
-            return False
+            return not INVISIBLE.search(text)
         if "eyJ" in text or "@" in text or (len(text) >= 10 and _PAN.search(text)):
             return False
-        tokens = self._tokens
-        if tokens:
-            if _ALNUM_FULL.match(text):
-                return text.casefold() not in tokens
-            return not any(t.casefold() in tokens for t in _TOKEN.findall(text))
-        return True
+        if INVISIBLE.search(text):
+            return False
+        return not self._known.any_hit(text)
 
     def scrub(self, text: str) -> str:
-        """``text`` with every known sensitive value replaced."""
+        """``text`` without invisible characters, and with every known sensitive value
+        replaced (a value split by a zero-width or control character is whole again first)."""
         if self._clean(text):
             return text
+        if INVISIBLE.search(text):
+            text = INVISIBLE.sub("", text)
+            if self._clean(text):
+                return text
         found = sorted(self.matches(text), key=lambda m: (m.start, -m.end))
         if not found:
             return text
@@ -324,19 +332,28 @@ class Redactor:
         out.append(text[pos:])
         return "".join(out)
 
+    def cut(self, text: str, limit: int) -> str:
+        """Scrub, then cut to ``limit`` characters; a cut that would leave the first
+        characters of a known value is moved before them (scrub first, then cut, always)."""
+        text = self.scrub(text)
+        if len(text) <= limit:
+            return text
+        head = text[:limit]
+        return head[: self._known.cut_point(head)] + "…"
+
     # -- payloads ---------------------------------------------------------------------------
     def _action(self, key: Any) -> str:
-        """What to do with a key's value: "" keep, SECRET, or an identifier kind."""
+        """What to do with a key's value: PLAIN, SECRET, or an identifier kind."""
         action = self._actions.get(key)
         if action is None:
-            norm = normalise_key(key) if isinstance(key, str) else str(key)
-            action = _SECRET if norm in SECRET_KEYS else IDENTIFIER_KINDS.get(norm, "")
+            action = key_action(key) if isinstance(key, str) else PLAIN
             if len(self._actions) < 10_000:
                 self._actions[key] = action
         return action
 
     def learn(self, obj: Any) -> None:
-        """Learn the secrets and identifiers held under sensitive keys anywhere in ``obj``."""
+        """Learn the secrets and identifiers held under sensitive keys anywhere in ``obj``,
+        JSON held inside strings included."""
         stack = [obj]
         actions, noted = self._actions, self._noted
         while stack:
@@ -349,18 +366,41 @@ class Redactor:
                     if not action:
                         if isinstance(value, dict | list):
                             stack.append(value)
-                    elif action == _SECRET:
+                        elif isinstance(value, str) and _json_like(value):
+                            stack.append(_nested_json(value))
+                    elif isinstance(value, dict):
+                        stack.append(value)  # an object under an id or secret name: its keys say
+                    elif action == SECRET:
                         for leaf in _scalars(value):
                             self.add_secret(str(leaf), label=f"secret:{normalise_key(str(key))}")
-                    elif type(value) is str or type(value) is int:  # the common case, inline
-                        if (action, value) not in noted:
-                            noted.add((action, value))
-                            self.note_identifier(value, action)
                     else:
+                        hunted = is_listed(str(key))
                         for leaf in _scalars(value):
-                            self.note_identifier(leaf, action)
+                            if (action, leaf) in noted:
+                                continue
+                            noted.add((action, leaf))
+                            # a name the grammar caught: hunt its values only when they look
+                            # like ids (a digit, an @), never a plain word such as WEBAPI
+                            if hunted or _id_like(leaf):
+                                self.note_identifier(leaf, action)
             elif isinstance(item, list):
-                stack.extend(c for c in item if isinstance(c, dict | list))
+                for child in item:
+                    if isinstance(child, dict | list):
+                        stack.append(child)
+                    elif isinstance(child, str) and _json_like(child):
+                        stack.append(_nested_json(child))
+
+    def learn_text(self, text: str) -> None:
+        """Learn ids and secrets from a body that is not JSON (an error page, a cut-off or
+        mis-encoded body): every ``key: value`` pair whose key names one, by the key rule."""
+        for m in KEY_VALUE.finditer(text):
+            key = m.group("qkey") or m.group("key") or ""
+            action = self._action(key)
+            value = m.group("value").rstrip(".:!?")
+            if action == SECRET:
+                self.add_secret(value, label=f"secret:{normalise_key(key)}")
+            elif action and _id_like(value):
+                self.note_identifier(value, action)
 
     def redact(self, obj: Any) -> Any:
         """A copy of ``obj`` with sensitive keys replaced and every string scrubbed."""
@@ -408,21 +448,34 @@ class Redactor:
             return self._number(obj)
         return obj
 
+    def scrub_strings(self, obj: Any) -> Any:
+        """Scrub every string of a structure (keys too), leaving numbers as they are: for our
+        own records, whose numbers are timings and counts, never broker ids."""
+        if isinstance(obj, dict):
+            return {self.scrub(str(k)): self.scrub_strings(v) for k, v in obj.items()}
+        if isinstance(obj, list | tuple):
+            return [self.scrub_strings(item) for item in obj]
+        if isinstance(obj, str):
+            return self.scrub(obj)
+        return obj
+
     def _number(self, value: int, key: str = "") -> int | str:
         """A JSON number that is a known identifier under a key we do not list (say a
         ParentAppOrderID) becomes its pseudonym too; every other number stays a number, and
         so does any number under an instrument/quantity/price key."""
-        if value < 10 ** (MIN_NUMERIC_SCRUB_LENGTH - 1) or not self._tokens:
+        if value < 10 ** (MIN_NUMERIC_SCRUB_LENGTH - 1) or not self._known:
             return value
         if key and any(word in key.casefold() for word in _NOT_ID_NUMBERS):
             return value
-        hit = self._tokens.get(str(value))
-        return value if hit is None else self._alias_of(*hit)
+        entry = self._known.get(str(value))
+        if entry is None or entry.replacement is not None:
+            return value
+        return self._alias_of(entry.kind, entry.value)
 
     def _memo(self) -> dict[str, str]:
         """Scrub results by input text, valid while the table is unchanged: books repeat
         symbols, statuses and times across rows and samples."""
-        generation = (len(self._tokens), len(self._complex))
+        generation = len(self._known)
         if generation != self._memo_generation or len(self._scrubbed) > 500_000:
             self._scrubbed = {}
             self._memo_generation = generation
@@ -436,46 +489,83 @@ class Redactor:
             done = memo[text] = self.scrub(text)
         return done
 
-    def _transform(self, obj: Any, memo: dict[str, str]) -> Any:
+    def _transform(self, obj: Any, memo: dict[str, str], depth: int = 0) -> Any:
+        if depth > _MAX_DEPTH:
+            return REDACTED  # deeper than any real payload: nothing of it is kept
         if isinstance(obj, dict):
             out: dict[str, Any] = {}
             action_of = self._action
             for key, value in obj.items():
                 action = action_of(key)
                 safe_key = self._scrub_memo(key, memo) if isinstance(key, str) else str(key)
-                if action == _SECRET:
+                if not isinstance(key, str):
+                    safe_key = self._scrub_memo(safe_key, memo)
+                if action == SECRET:
                     out[safe_key] = REDACTED if value not in (None, "") else value
                 elif action:
-                    out[safe_key] = self._alias(value, action, memo)
+                    hunt = isinstance(key, str) and is_listed(key)
+                    out[safe_key] = self._alias(value, action, memo, depth, hunt)
                 elif isinstance(value, str):
-                    out[safe_key] = self._scrub_memo(value, memo)
+                    out[safe_key] = self._text(value, memo, depth)
                 elif isinstance(value, dict | list | tuple):
-                    out[safe_key] = self._transform(value, memo)
+                    out[safe_key] = self._transform(value, memo, depth + 1)
                 elif type(value) is int:
                     out[safe_key] = self._number(value, str(key))
                 else:
                     out[safe_key] = value
             return out
         if isinstance(obj, list | tuple):
-            return [self._transform(item, memo) for item in obj]
+            return [self._transform(item, memo, depth + 1) for item in obj]
         if isinstance(obj, str):
-            return self._scrub_memo(obj, memo)
+            return self._text(obj, memo, depth)
         if isinstance(obj, Mapping):
-            return self._transform(dict(obj), memo)
+            return self._transform(dict(obj), memo, depth + 1)
         return obj
 
-    def _alias(self, value: Any, kind: str, memo: dict[str, str]) -> Any:
+    def _text(self, text: str, memo: dict[str, str], depth: int) -> str:
+        """A string value: JSON inside it is redacted by key and written back as JSON."""
+        if _json_like(text):
+            nested = _nested_json(text)
+            if nested is not None:
+                self.learn(nested)
+                return json.dumps(
+                    self._transform(nested, memo, depth + 1), ensure_ascii=False, sort_keys=True
+                )
+        return self._scrub_memo(text, memo)
+
+    def _alias(self, value: Any, kind: str, memo: dict[str, str], depth: int, hunt: bool) -> Any:
         if value is None or value == "" or isinstance(value, bool):
             return value
         if isinstance(value, list | tuple):
-            return [self._alias(item, kind, memo) for item in value]
+            return [self._alias(item, kind, memo, depth + 1, hunt) for item in value]
         if isinstance(value, Mapping):
-            return self._transform(value, memo)
-        return self.add_identifier(value, kind)
+            return self._transform(value, memo, depth + 1)
+        return self.add_identifier(value, kind, hunt=hunt or _id_like(value))
 
 
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(start < e and s < end for s, e in spans)
+_MAX_DEPTH = 200
+
+
+def _json_like(text: str) -> bool:
+    return len(text) >= 2 and text[0] in "{[" and text[-1] in "}]"
+
+
+def _nested_json(text: str) -> Any:
+    """The JSON inside a string, or None (too big, too deep, or not JSON)."""
+    if len(text) > MAX_NESTED_JSON_CHARS:
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict | list) else None
+
+
+def _id_like(value: object) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return True
+    text = str(value)
+    return any(c.isdigit() for c in text) or "@" in text
 
 
 def _scalars(value: Any) -> Iterator[str | int | float]:

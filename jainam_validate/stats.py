@@ -51,7 +51,7 @@ class FlowSummary(BaseModel):
     cold_api_ms_median: float | None
     warm_api_ms_median: float | None
     #: Rows in the last usable sample, and the most rows any usable sample held (warm-up
-    #: included); null when no usable answer said how many.
+    #: excluded; an empty answer holds 0); null when no usable answer said how many.
     rows: int | None = None
     max_rows: int | None = None
 
@@ -75,9 +75,10 @@ def summarise(records: Iterable[TimingRecord], *, warmup: int = 0) -> dict[str, 
         reused = [r.api_ms for r in attempts if r.conn_reused is True and r.api_ms is not None]
         outcomes = Counter(finals[n].outcome.value for n in counted)
         warm = [n for n in finals if n not in counted]
+        # over the counted samples: a warm-up sample with rows proves nothing about the rest
         row_counts = [
             rows
-            for n in sorted(finals)
+            for n in counted
             if finals[n].outcome.usable and (rows := finals[n].rows) is not None
         ]
         out[flow] = FlowSummary(

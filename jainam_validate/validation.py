@@ -27,7 +27,7 @@ from jainam_validate.checks import PassFacts, release_checks
 from jainam_validate.client import Timeouts, XtsClient
 from jainam_validate.credentials import CachedSession, KeyringStore, load_session, save_session
 from jainam_validate.errors import ExitCode
-from jainam_validate.evidence import CheckResult, RunFolder, RunManifest, dumps
+from jainam_validate.evidence import TIMINGS, CheckResult, RunFolder, RunManifest, dumps
 from jainam_validate.harness import BOOKS, FlowResult, Harness, Session
 from jainam_validate.pnl import Instrument, PnlResult, batches, evaluate, instrument_of
 from jainam_validate.redact import Redactor
@@ -138,7 +138,7 @@ def execute(
         )
     root = settings.base_url
     settings, cached, origin = _session_plan(settings, layers, options, store)
-    folder = RunFolder.create(settings.evidence_dir, redactor)
+    folder = RunFolder.create(settings.evidence_dir, redactor, _user_strings(options))
     records: list[TimingRecord] = []
 
     def sink(record: TimingRecord) -> None:
@@ -194,6 +194,15 @@ def execute(
                 "env",
             )
         elif origin == "cache" and cached is not None:
+            if settings.account_type is not None and settings.account_type.value != (
+                cached.account_type
+            ):
+                raise errors.ConfigError(
+                    f"JAINAM_ACCOUNT_TYPE is {settings.account_type.value}, but the cached "
+                    f"session is a {cached.account_type} account (from its login): set "
+                    f"JAINAM_ACCOUNT_TYPE to {cached.account_type} or auto, or run "
+                    "`jainam-validate login` again"
+                )
             session = harness.reuse(
                 cached.interactive_token,
                 cached.market_token,
@@ -233,7 +242,14 @@ def execute(
         failure = errors.InternalError.from_exception(exc)
     finally:
         client.close()
-    extra_codes = [market_failure.exit_code] if market_failure else []
+    # A rejected market-data key pair is exit 3 like any rejected credential; a market-data
+    # login that got no answer fails its check (exit 1): the broker was reached all the same.
+    extra_codes = (
+        [ExitCode.AUTH]
+        if market_failure is not None and market_failure.exit_code is ExitCode.AUTH
+        else []
+    )
+    stops: list[errors.JainamError] = [failure] if failure is not None else []
     if harness.simulated and manifest.target.get("kind") == TargetKind.LIVE.value:
         # JAINAM_BASE_URL points at a `jainam-validate simulate` process: a rehearsal.
         manifest.target["kind"] = TargetKind.SIMULATOR.value
@@ -250,6 +266,7 @@ def execute(
             manifest.cassette = options.record.name  # its name: the path is the user's
         except errors.JainamError as exc:  # a leak (7) or an unusable folder (2)
             failure = failure or exc
+            stops.append(exc)
             extra_codes.append(exc.exit_code)
     facts = PassFacts(
         books=options.flows,
@@ -282,8 +299,10 @@ def execute(
         )
     if interrupted:
         raise KeyboardInterrupt
-    if failure is not None:
-        raise failure
+    # One source of truth for the final code: raise the stop that decided it, if any.
+    for stop in stops:
+        if stop.exit_code is exit_code:
+            raise stop
     return PassResult(folder, manifest, exit_code, session, samples, records)
 
 
@@ -308,23 +327,38 @@ def _signals_deferred() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-def _ci_surfaces(folder: RunFolder, options: PassOptions) -> None:
-    """JUnit and the job summary live outside the folder; the same guard checks them."""
+@dataclass(frozen=True)
+class CiTexts:
+    """JUnit and the job summary: rendered from the folder and checked before it is sealed,
+    written after (they live outside it)."""
+
+    junit: str | None = None
+    summary: str | None = None
+
+    def write(self, options: PassOptions) -> None:
+        if options.junit is not None and self.junit is not None:
+            write_outside(options.junit, self.junit)
+        if options.step_summary is not None and self.summary is not None:
+            try:
+                with open(options.step_summary, "a", encoding="utf-8") as handle:
+                    handle.write(self.summary)
+            except OSError:
+                pass  # the job summary is a courtesy; the evidence folder is the record
+
+
+def _ci_texts(folder: RunFolder, options: PassOptions) -> CiTexts:
+    """Render and check the CI surfaces; raises LeakDetected like any other artifact."""
     if options.junit is None and options.step_summary is None:
-        return
+        return CiTexts()
     view = report.load(folder.path)
+    junit = summary = None
     if options.junit is not None:
-        text = report.render_junit(view)
-        folder.guard(text, str(options.junit))
-        write_outside(options.junit, text)
+        junit = report.render_junit(view)
+        folder.guard(junit, options.junit.name)
     if options.step_summary is not None:
-        text = report.render_step_summary(view)
-        folder.guard(text, "GITHUB_STEP_SUMMARY")
-        try:
-            with open(options.step_summary, "a", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError:
-            pass  # the job summary is a courtesy; the evidence folder is the record
+        summary = report.render_step_summary(view)
+        folder.guard(summary, "GITHUB_STEP_SUMMARY")
+    return CiTexts(junit, summary)
 
 
 def write_outside(path: Path, text: str) -> None:
@@ -386,6 +420,19 @@ def _write_sample(folder: RunFolder, result: FlowResult, session: Session) -> No
     )
 
 
+def _user_strings(options: PassOptions) -> tuple[str, ...]:
+    """What the user typed (paths, a label): never broker data, so pattern rules skip it."""
+    values: list[str] = []
+    for value in options.invocation.get("flags", {}).values():
+        values.extend(str(v) for v in (value if isinstance(value, list) else [value]))
+    for path in (options.record, options.junit):
+        if path is not None:
+            values += [str(path), path.name]
+    if options.label:
+        values.append(options.label)
+    return tuple(v for v in values if v not in ("True", "False"))
+
+
 def _stop_reason(failure: errors.JainamError | None, interrupted: bool) -> str | None:
     """Why the pass ended early, in our own words (never the error text)."""
     if interrupted:
@@ -434,12 +481,15 @@ def _finish(
     exit_code = errors.worst_exit(codes)
     manifest.exit_code = int(exit_code)
     manifest.verdict = verdict_of(statuses, int(exit_code), interrupted=interrupted).value
-    manifest.leak_guard = {"known_values": folder.redactor.known_count}
     try:
+        # values learned late in the pass are scrubbed from the earliest lines too
+        folder.rescrub_timings()
+        manifest.leak_guard = {"known_values": folder.redactor.known_count}
         for result, session in samples:
             _write_sample(folder, result, session)
         folder.write_json("run.json", manifest.model_dump(mode="json"))
         folder.write_text("report.md", report.render_folder(folder.path))
+        ci = _ci_texts(folder, options)
     except errors.LeakDetected as leak:
         # The guard refused an artifact: say so in a manifest of our own words only (the
         # leak message names file, rule and offset, never the value), checked or not.
@@ -459,6 +509,10 @@ def _finish(
             verdict=verdict_of(statuses, int(ExitCode.LEAK), interrupted=interrupted).value,
             error=f"{type(leak).__name__}: {leak}",
         )
+        if leak.artifact == TIMINGS:
+            # the log itself still matched after a final scrub: it is not kept
+            (folder.path / TIMINGS).unlink(missing_ok=True)
+            minimal.error = f"{minimal.error}; {TIMINGS} was withheld"
         folder.write_trusted("run.json", dumps(minimal.model_dump(mode="json")))
         try:
             folder.write_text("report.md", report.render_folder(folder.path))
@@ -467,7 +521,28 @@ def _finish(
                 "report.md", f"# Run {manifest.run_id}\n\n**{minimal.verdict}**: exit 7\n"
             )
         folder.seal()
+        _leak_ci_texts(folder, options).write(options)  # never leave an older green file
         raise
     folder.seal()
-    _ci_surfaces(folder, options)
+    ci.write(options)
     return exit_code
+
+
+def _leak_ci_texts(folder: RunFolder, options: PassOptions) -> CiTexts:
+    """The CI surfaces of a leak stop, from the minimal manifest (our own words); should even
+    those trip the guard, a fixed text that says exit 7 and nothing else."""
+    try:
+        return _ci_texts(folder, options)
+    except errors.LeakDetected:
+        name = '"jainam-validate"'
+        junit = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<testsuites name={name} tests="1" failures="0" errors="1">\n'
+            f'  <testsuite name={name} tests="1" failures="0" errors="1" skipped="0">\n'
+            '    <testcase name="run" classname="jainam-validate.run">'
+            '<error type="leak_guard" message="exit 7: the leak guard stopped the run"/>'
+            "</testcase>\n  </testsuite>\n</testsuites>\n"
+        )
+        return CiTexts(
+            junit, "### jainam-validate\n\n**FAIL**: exit 7, the leak guard stopped the run\n"
+        )

@@ -45,11 +45,21 @@ identifier = st.builds(
     st.text("0123456789", min_size=3, max_size=8),
     st.text("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=1, max_size=3),
 )
+#: The text the mentions below are written in: a secret that is a piece of it (say
+#: "CLIENTID%3", a piece of the URL-encoded "clientID=") would be "found" in our own words.
+TEMPLATE = "see https://h.example/x?clientID=&n=1 or ()"
+TEMPLATE_FORMS = (TEMPLATE.casefold(), quote(TEMPLATE, safe="").casefold())
 secret = st.text(
     st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters='"\\'),
     min_size=10,
     max_size=24,
-).filter(lambda s: any(c.isalpha() for c in s) and any(c.isdigit() for c in s))
+).filter(
+    lambda s: (
+        any(c.isalpha() for c in s)
+        and any(c.isdigit() for c in s)
+        and not any(s.casefold()[:6] in form for form in TEMPLATE_FORMS)
+    )
+)
 plain_key = st.sampled_from(
     [
         "TradingSymbol",

@@ -190,9 +190,13 @@ def test_identifier_rule_accepts_our_pseudonyms_with_punctuation_or_cut() -> Non
 def test_numbers_under_instrument_keys_are_never_pseudonymised() -> None:
     r = Redactor(b"k" * 32)
     r.add_identifier("500325", "client")
-    out = r.redact({"ExchangeInstrumentID": 500325, "HoldingQuantity": 500325, "RefID": 500325})
+    out = r.redact(
+        {"ExchangeInstrumentID": 500325, "HoldingQuantity": 500325, "Ref": 500325, "RefID": 7}
+    )
     assert out["ExchangeInstrumentID"] == 500325 and out["HoldingQuantity"] == 500325
-    assert out["RefID"] == r.add_identifier("500325", "client")
+    # a known id under a plain key is still found; a name ending in ID is an id by the key rule
+    assert out["Ref"] == r.add_identifier("500325", "client")
+    assert out["RefID"].startswith("id_")
     rows = r.redact_rows([{"nse_instrument_id": 500325}], {})
     assert rows == [{"nse_instrument_id": 500325}]
 
