@@ -264,3 +264,30 @@ def test_a_secret_split_by_invisible_characters_is_found_by_audit() -> None:
     redactor.add_secret("sim-ia-key-7f3a")
     rules = [f.rule for f in Scanner(redactor).findings("echo sim-ia-key\uffff-7f3a")]
     assert rules == ["hidden:secret"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"error": "HTTP 400: {\\"AccountID\\": \\"ACC123456\\"}"}',  # JSON-escaped inside JSON
+        '{"BoEntryOrderId": "55200131"}',  # a name outside any list
+        "ParentOrderID=1100012345&x=1",
+        "'Client ID': 'JC4187'",
+    ],
+)
+def test_audit_finds_raw_ids_by_the_key_rule_without_knowing_them(text: str) -> None:
+    rules = [f.rule for f in Scanner(Redactor(KEY)).findings(text)]
+    assert rules == ["unredacted-identifier"], rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"order": "order_09be77d1", "client": "*****", "run_id": "20261130T101500Z-0a1b"}',
+        '{"traded_at": "2026-11-30 10:15:02", "ExchangeInstrumentID": 2885, "exit_code": 5}',
+        "interactive login: 127.0.0.1:45155 expects HTTPS",
+        '{"tradebook": 5000.0, "login_interactive": 4000.0, "price": "2853.50"}',
+    ],
+)
+def test_our_own_evidence_scans_clean(text: str) -> None:
+    assert list(Scanner(Redactor(KEY)).findings(text)) == []
