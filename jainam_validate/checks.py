@@ -21,28 +21,23 @@ from jainam_validate.evidence import CheckResult
 from jainam_validate.stats import FlowSummary
 from jainam_validate.timing import Outcome, TimingRecord
 from jainam_validate.verdict import Status, TargetKind
+from jainam_validate.xts import BOOKS, Flow, flow_rank
 
 #: Checks are listed in the order a pass exercises them.
 CHECK_KINDS = ("session", "live_capture", "flow", "latency", "holdings_pnl")
-FLOW_ORDER = ("login_interactive", "login_market", "positions", "holdings", "tradebook", "quotes")
-ALLOW_EMPTY_CHOICES = ("positions", "holdings", "tradebook", "all")
-
-
-def flow_rank(flow: str) -> tuple[int, str]:
-    return (FLOW_ORDER.index(flow) if flow in FLOW_ORDER else len(FLOW_ORDER), flow)
 
 
 def check_rank(name: str) -> tuple[int, tuple[int, str]]:
     kind, _, rest = name.partition(":")
     order = CHECK_KINDS.index(kind) if kind in CHECK_KINDS else len(CHECK_KINDS)
     if kind == "session":
-        rest = {"interactive": "login_interactive", "market": "login_market"}.get(rest, rest)
+        rest = {"interactive": Flow.LOGIN_INTERACTIVE, "market": Flow.LOGIN_MARKET}.get(rest, rest)
     return (order, flow_rank(rest))
 
 
 def allowed_empty(choices: Sequence[str]) -> frozenset[str]:
     """The books ``--allow-empty`` names (``all`` is every book)."""
-    books = {"positions", "holdings", "tradebook"}
+    books = {book.value for book in BOOKS}
     return frozenset(books if "all" in choices else books & set(choices))
 
 
@@ -100,7 +95,7 @@ def session_checks(facts: PassFacts, records: Sequence[TimingRecord]) -> dict[st
         checks["session:interactive"] = CheckResult(status=Status.PASS, detail="logged in")
     else:
         accepted, rejected = _answered(records, set(facts.books))
-        if rejected and accepted and _logged_in(records, "login_interactive"):
+        if rejected and accepted and _logged_in(records, Flow.LOGIN_INTERACTIVE):
             checks["session:interactive"] = CheckResult(
                 status=Status.PASS,
                 detail=f"session token reused from {origin} was rejected ('Invalid Token'); "
@@ -127,13 +122,13 @@ def session_checks(facts: PassFacts, records: Sequence[TimingRecord]) -> dict[st
         checks["session:market"] = CheckResult(status=Status.FAIL, detail=facts.market_error)
     elif origin is None:
         checks["session:market"] = _not_reached(facts)
-    elif _logged_in(records, "login_market"):
+    elif _logged_in(records, Flow.LOGIN_MARKET):
         # a market-data login in this run answered with a token
         checks["session:market"] = CheckResult(
             status=Status.PASS, detail=f"logged in under {facts.market_prefix or '-'}"
         )
     else:
-        accepted, rejected = _answered(records, {"quotes"})
+        accepted, rejected = _answered(records, {Flow.QUOTES})
         if rejected:
             detail, status = "market-data token was rejected by the broker", Status.FAIL
         elif accepted:

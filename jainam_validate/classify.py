@@ -13,24 +13,9 @@ from typing import Any
 
 from jainam_validate.client import RawExchange
 from jainam_validate.timing import Outcome
+from jainam_validate.xts import BOOKS, DATA_NOT_AVAILABLE_CODES, INVALID_TOKEN_CODE
 
-BOOK_FLOWS = frozenset({"positions", "holdings", "tradebook"})
-
-# quirk: an empty book is HTTP 400 "Data Not Available" with a per-area code, not an empty
-# list. Only these book codes count: other codes end in 0005 too (a rejected login can).
-DATA_NOT_AVAILABLE_CODES = frozenset(
-    {
-        "e-portfolio-0005",
-        "e-tradebook-0005",  # live casing is e-tradeBook-0005; compared case-folded
-        "e-orders-0005",
-        "e-holdings-0005",
-        "e-funds-0005",
-        "e-balance-0005",
-    }
-)
-# quirk: a stale, foreign or kicked session is HTTP 400 (not 401) e-session-0007 "Invalid
-# Token"; on market data it has been reported as HTTP 200 with type "error".
-INVALID_TOKEN_CODE = "e-session-0007"
+BOOK_FLOWS = frozenset(BOOKS)
 
 SNIPPET_CHARS = 160
 _BODY_TEXT_BYTES = 64 * 1024  # enough of an error page to scrub before cutting the snippet
@@ -86,7 +71,7 @@ def classify(raw: RawExchange) -> Verdict:
         except (ValueError, RecursionError):
             envelope = None
     if not isinstance(envelope, dict):
-        # quirk: nginx (404, 502, HTTP-to-HTTPS) and Express (holdings 500) answer with HTML.
+        # quirk XQ16: nginx (404, 502, HTTP-to-HTTPS) and Express (holdings 500) answer with HTML.
         outcome = Outcome.HTTP_ERROR if raw.status >= 400 else Outcome.BAD_RESPONSE
         kind = "non-JSON" if envelope is None else "not a JSON object"
         return Verdict(
@@ -104,7 +89,7 @@ def classify(raw: RawExchange) -> Verdict:
         return Verdict(Outcome.EMPTY, envelope, code, None)
     if raw.status >= 400:
         return Verdict(Outcome.HTTP_ERROR, envelope, code, described)
-    # quirk: success is decided by "type", never by the code prefix (md login's success code
+    # quirk XQ07: success is decided by "type", never by the code prefix (md login's success code
     # is e-response-0010).
     if str(envelope.get("type", "")).casefold() != "success":
         return Verdict(Outcome.HTTP_ERROR, envelope, code, described + " (type is not success)")

@@ -573,7 +573,9 @@ def _account_label(account: str, client_id: str) -> str:
     """CONTRACT's words: investor, or dealer-pro when the dealer reads its own (*****) account."""
     if account != "dealer":
         return account
-    return "dealer-pro" if client_id == "*****" else "dealer"
+    from jainam_validate.xts import PRO_CLIENT_ID
+
+    return "dealer-pro" if client_id == PRO_CLIENT_ID else "dealer"
 
 
 def _emit_json(io: Io, result: PassResult, extra: dict[str, Any]) -> None:

@@ -22,21 +22,21 @@ from jainam_validate import errors
 from jainam_validate.resilience import RateLimiter
 from jainam_validate.simulator.scenario import SIMULATOR_HEADER
 from jainam_validate.timing import Phases, PhaseTrace, utc_iso
-
-#: Jainam serves market data under /apibinarymarketdata (smpa/b/c, jtrade:5000); other XTS
-#: brokers and the older Jainam host use /apimarketdata. The harness tries the other once.
-MARKET_DATA_PREFIXES: tuple[str, ...] = ("/apibinarymarketdata", "/apimarketdata")
+from jainam_validate.xts import (
+    DEALER_POSITIONS,
+    DEALER_TRADEBOOK,
+    HOLDINGS,
+    LOGIN_INTERACTIVE,
+    MARKET_DATA_PREFIXES,
+    MARKET_LOGIN,
+    MARKET_LOGOUT,
+    MARKET_QUOTES,
+    POSITIONS,
+    TRADEBOOK,
+)
 
 #: ``error_class`` of an attempt whose whole answer took longer than the read timeout.
 DEADLINE_EXCEEDED = "DeadlineExceeded"
-
-LOGIN_INTERACTIVE = "/interactive/user/session"
-POSITIONS = "/interactive/portfolio/positions"
-DEALER_POSITIONS = "/interactive/portfolio/dealerpositions"
-HOLDINGS = "/interactive/portfolio/holdings"
-# quirk: the trade book is /interactive/orders/trades; /interactive/trades is an nginx 404.
-TRADEBOOK = "/interactive/orders/trades"
-DEALER_TRADEBOOK = "/interactive/orders/dealertradebook"
 
 #: What the harness may ever send. Logins/logouts, the book GETs, and market-data quotes; no
 #: order, no modification, nothing that could disturb a production account.
@@ -52,7 +52,7 @@ _INTERACTIVE_ALLOWED = frozenset(
     }
 )
 _MARKET_ALLOWED = frozenset(
-    {("POST", "/auth/login"), ("DELETE", "/auth/logout"), ("POST", "/instruments/quotes")}
+    {("POST", MARKET_LOGIN), ("DELETE", MARKET_LOGOUT), ("POST", MARKET_QUOTES)}
 )
 
 
@@ -181,7 +181,7 @@ class XtsClient:
         url = self.root + path
         headers = {"Content-Type": "application/json"}
         if token is not None:
-            # quirk: XTS takes the session token raw in Authorization, no "Bearer".
+            # quirk XQ08: XTS takes the session token raw in Authorization, no "Bearer".
             headers["Authorization"] = token
         if self._limiter is not None:
             self._limiter.acquire()  # before the clock starts: throttling is not latency

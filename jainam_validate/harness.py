@@ -21,25 +21,24 @@ from pydantic import SecretStr
 
 from jainam_validate import errors
 from jainam_validate.classify import SNIPPET_CHARS, Verdict, classify
-from jainam_validate.client import (
-    DEALER_POSITIONS,
-    DEALER_TRADEBOOK,
-    HOLDINGS,
-    LOGIN_INTERACTIVE,
-    MARKET_DATA_PREFIXES,
-    POSITIONS,
-    TRADEBOOK,
-    RawExchange,
-    XtsClient,
-)
+from jainam_validate.client import RawExchange, XtsClient
 from jainam_validate.models import IDENTIFIER_FIELDS, NORMALISERS, BookShapeError, MalformedRow
 from jainam_validate.pnl import Instrument, QuoteParse, parse_quotes, quotes_body
 from jainam_validate.redact import Redactor, decode_layers
 from jainam_validate.resilience import CircuitBreaker, Resilience
 from jainam_validate.settings import AccountType, Settings
 from jainam_validate.timing import Outcome, Phases, TimingRecord, now_iso
+from jainam_validate.xts import (
+    BOOKS,
+    LOGIN_INTERACTIVE,
+    MARKET_DATA_PREFIXES,
+    MARKET_LOGIN,
+    MARKET_QUOTES,
+    Flow,
+)
+from jainam_validate.xts import book_request as xts_book_request
 
-BOOKS: tuple[str, ...] = ("positions", "holdings", "tradebook")
+__all__ = ["BOOKS", "FlowResult", "Harness", "Session", "book_request", "jwt_expiry"]
 Sink = Callable[[TimingRecord], None]
 Origin = Literal["login", "env", "cache"]
 #: Turns a successful (raw) envelope into (outcome, redacted payload, error text); it must
@@ -109,24 +108,8 @@ def jwt_expiry(token: str) -> int | None:
 def book_request(
     flow: str, account: AccountType, client_id: str, day_or_net: str
 ) -> tuple[str, dict[str, str]]:
-    """Route and query for a book, by account type.
-
-    quirk: a dealer/pro login (``isInvestorClient: false``) must use the dealer routes with a
-    ``clientID`` (``*****`` addresses the pro account itself); on the regular routes it gets
-    "Data Not Available". Holdings has no dealer route: the regular one with ``clientID``
-    (without it the server answers an HTML 500).
-    """
-    if account is AccountType.DEALER:
-        return {
-            "positions": (DEALER_POSITIONS, {"dayOrNet": day_or_net, "clientID": client_id}),
-            "holdings": (HOLDINGS, {"clientID": client_id}),
-            "tradebook": (DEALER_TRADEBOOK, {"clientID": client_id}),
-        }[flow]
-    return {
-        "positions": (POSITIONS, {"dayOrNet": day_or_net}),
-        "holdings": (HOLDINGS, {}),
-        "tradebook": (TRADEBOOK, {}),
-    }[flow]
+    """Route and query for a book, by account type (see :func:`xts.book_request`)."""
+    return xts_book_request(flow, account is AccountType.DEALER, client_id, day_or_net)
 
 
 def _rows_of(outcome: Outcome, payload: Any, count: Callable[[Any], int]) -> int | None:
@@ -266,7 +249,9 @@ class Harness:
             "source": s.source,
         }
         self._interactive_logins += 1
-        raw = self.client.exchange("login_interactive", "POST", LOGIN_INTERACTIVE, json_body=body)
+        raw = self.client.exchange(
+            Flow.LOGIN_INTERACTIVE, "POST", LOGIN_INTERACTIVE, json_body=body
+        )
         started = raw.started
         verdict, transform_ms = self._classify_and_learn(raw)
         record = self._record(
@@ -308,7 +293,7 @@ class Harness:
             origin="login",
             user=self.redactor.add_identifier(user, "user") if user else None,
             interactive_expires=jwt_expiry(token),
-            login_ms={"login_interactive": record.total_ms},
+            login_ms={Flow.LOGIN_INTERACTIVE.value: record.total_ms},
         )
 
     def login_market(self, session: Session) -> Session:
@@ -325,8 +310,8 @@ class Harness:
         started: float | None = None
         self._market_logins += 1
         for attempt, prefix in enumerate(prefixes[:2], start=1):
-            route = f"{prefix}/auth/login"
-            raw = self.client.exchange("login_market", "POST", route, json_body=body)
+            route = f"{prefix}{MARKET_LOGIN}"
+            raw = self.client.exchange(Flow.LOGIN_MARKET, "POST", route, json_body=body)
             started = raw.started if started is None else started
             verdict, transform_ms = self._classify_and_learn(raw)
             record = self._record(
@@ -338,7 +323,7 @@ class Harness:
                 sample_started=started,
                 transform_ms=transform_ms,
             )
-            # quirk: on smpb the standard prefix answers 404 and some hosts answer 400 "only
+            # quirk XQ05: on smpb the standard prefix answers 404 and some hosts answer 400 "only
             # enabled for ctcl"; the other prefix is tried once and the one that answered kept.
             wrong_prefix = raw.status == 404 or (
                 raw.status == 400 and b"only enabled for ctcl" in raw.body.lower()
@@ -356,7 +341,7 @@ class Harness:
             session.market_token = SecretStr(token)
             session.market_expires = jwt_expiry(token)
             session.market_data_prefix = prefix
-            session.login_ms["login_market"] = record.sample_ms
+            session.login_ms[Flow.LOGIN_MARKET.value] = record.sample_ms
             return session
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -382,7 +367,7 @@ class Harness:
         if raw.status == 404:
             raise not_xts  # JSON or not: that route does not exist on this host
         if verdict.envelope is None:
-            # quirk: nginx answers plain HTTP on the TLS port with an HTML 400.
+            # quirk XQ15: nginx answers plain HTTP on the TLS port with an HTML 400.
             if b"plain http request was sent to https port" in raw.body.lower():
                 raise errors.UnreachableError(
                     f"{which} login: {host} expects HTTPS; use https:// in JAINAM_BASE_URL"
@@ -529,9 +514,9 @@ class Harness:
         """One quotes call for at most 50 instruments, as its own sample of the ``quotes`` flow."""
         self._quote_samples += 1
         prefix = session.market_data_prefix or self.settings.market_data_prefix
-        route = f"{prefix}/instruments/quotes"
+        route = f"{prefix}{MARKET_QUOTES}"
         if self.breaker.is_open(route):
-            record = self._skip("quotes", route, {}, self._quote_samples)
+            record = self._skip(Flow.QUOTES, route, {}, self._quote_samples)
             return QuoteResult(Outcome.SKIPPED, None, record)
 
         def transform(
@@ -543,7 +528,7 @@ class Harness:
             except ValueError as exc:
                 return Outcome.BAD_RESPONSE, None, f"HTTP {raw.status}: {exc}"
             if not parsed.ltp:
-                # quirk: an empty listQuotes comes with type "success"
+                # quirk XQ18: an empty listQuotes comes with type "success"
                 return (
                     (Outcome.EMPTY if not parsed.unreadable else Outcome.BAD_RESPONSE),
                     parsed,
@@ -552,7 +537,7 @@ class Harness:
             return Outcome.OK, parsed, None
 
         outcome, parsed, record = self._call(
-            "quotes", "POST", route, session, sample=self._quote_samples, market=True,
+            Flow.QUOTES, "POST", route, session, sample=self._quote_samples, market=True,
             transform=transform, json_body=quotes_body(batch),
             count=lambda parsed: len(parsed.ltp),
         )  # fmt: skip

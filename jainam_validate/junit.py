@@ -46,6 +46,7 @@ from jainam_validate.verdict import (
     status_of,
     verdict_of,
 )
+from jainam_validate.xts import Flow
 
 if TYPE_CHECKING:
     from jainam_validate.report import RunView
@@ -60,9 +61,9 @@ _ILLEGAL_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff
 
 #: Checks whose time is the sum over one named flow (``flow:X``/``latency:X`` read X itself).
 _CHECK_FLOW = {
-    "session:interactive": "login_interactive",
-    "session:market": "login_market",
-    "holdings_pnl": "quotes",
+    "session:interactive": Flow.LOGIN_INTERACTIVE,
+    "session:market": Flow.LOGIN_MARKET,
+    "holdings_pnl": Flow.QUOTES,
 }
 #: Checks whose time is the sum over every record (the whole capture).
 _WHOLE_RUN = frozenset({"live_capture", "run"})

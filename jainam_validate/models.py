@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from jainam_validate.xts import Flow
+
 _MISSING = frozenset({"", "nan", "null", "none", "-", "--"})
 
 
@@ -37,7 +39,7 @@ def to_decimal(value: Any) -> Decimal | None:
     text = str(value).strip()
     if text.casefold() in _MISSING:
         return None
-    # quirk: money and quantity strings carry thousands separators ("1,015.00").
+    # quirk XQ12: money and quantity strings carry thousands separators ("1,015.00").
     try:
         number = Decimal(text.replace(",", ""))
     except InvalidOperation:
@@ -52,7 +54,7 @@ def to_decimal(value: Any) -> Decimal | None:
 
 def to_instrument_id(value: Any) -> int | None:
     number = to_decimal(value)
-    if number is None or number == 0:  # quirk: 0 means "no id on this exchange" in holdings
+    if number is None or number == 0:  # quirk XQ13: 0 means "no id on this exchange"
         return None
     return int(number)
 
@@ -88,7 +90,7 @@ class Position(_Row):
     account: Text = Field(None, validation_alias=AliasChoices("AccountID", "ClientID"))
     symbol: Text = Field(None, validation_alias="TradingSymbol")
     segment: Text = Field(None, validation_alias="ExchangeSegment")
-    # quirk: the key is ExchangeInstrumentId in some payloads, ExchangeInstrumentID in others.
+    # quirk XQ13: the key is ExchangeInstrumentId in some payloads, ExchangeInstrumentID in others.
     instrument_id: InstrumentId = Field(
         None, validation_alias=AliasChoices("ExchangeInstrumentID", "ExchangeInstrumentId")
     )
@@ -145,7 +147,7 @@ class Trade(_Row):
     quantity: Money = Field(
         None, validation_alias=AliasChoices("LastTradedQuantity", "CumulativeQuantity")
     )
-    # quirk: OrderAverageTradedPrice is a string with thousands separators ("2,853.50");
+    # quirk XQ14: OrderAverageTradedPrice is a string with thousands separators ("2,853.50");
     # OrderAverageTradedPriceAPI is a number or "NaN". Prefer the API field, then the text one.
     price: Money = None
     traded_at: Text = Field(
@@ -264,7 +266,7 @@ IDENTIFIER_FIELDS: dict[str, str] = {
 }
 
 NORMALISERS: dict[str, Callable[[Any], tuple[Sequence[BaseModel], list[MalformedRow]]]] = {
-    "positions": positions_from,
-    "holdings": holdings_from,
-    "tradebook": trades_from,
+    Flow.POSITIONS: positions_from,
+    Flow.HOLDINGS: holdings_from,
+    Flow.TRADEBOOK: trades_from,
 }

@@ -18,10 +18,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 from jainam_validate.models import to_decimal
+from jainam_validate.xts import BSE_CM, NSE_CM, QUOTES_BATCH, QUOTES_MESSAGE_CODE
 
-NSE_CM = 1  # quirk: quotes take numeric segments (1 = NSECM, 11 = BSECM), unlike interactive
-BSE_CM = 11
-QUOTES_BATCH = 50  # quirk: XTS answers at most 50 instruments per quotes call
 PAISA = Decimal("0.01")
 
 Instrument = tuple[int, int]  # (exchangeSegment, exchangeInstrumentID)
@@ -57,7 +55,7 @@ def quotes_body(batch: Sequence[Instrument]) -> dict[str, Any]:
     """The quotes request: 1502 (market depth) as JSON; publishFormat is required."""
     return {
         "instruments": [{"exchangeSegment": s, "exchangeInstrumentID": i} for s, i in batch],
-        "xtsMessageCode": 1502,
+        "xtsMessageCode": QUOTES_MESSAGE_CODE,
         "publishFormat": "JSON",
     }
 
@@ -76,7 +74,7 @@ def parse_quotes(result: Any) -> QuoteParse:
         raise ValueError("result.listQuotes is not a list")
     parsed = QuoteParse()
     for item in result["listQuotes"]:
-        # quirk: each item is a JSON-encoded string of a 1502 object, not an object.
+        # quirk XQ09: each item is a JSON-encoded string of a 1502 object, not an object.
         try:
             quote = json.loads(item) if isinstance(item, str) else item
             key = (int(quote["ExchangeSegment"]), int(quote["ExchangeInstrumentID"]))
@@ -84,7 +82,7 @@ def parse_quotes(result: Any) -> QuoteParse:
             parsed.unreadable += 1
             continue
         touchline = quote.get("Touchline")
-        # quirk: LTP sits under Touchline in 1502; some 1501 layouts have it at the root.
+        # quirk XQ09: LTP sits under Touchline in 1502; some 1501 layouts have it at the root.
         raw = touchline.get("LastTradedPrice") if isinstance(touchline, Mapping) else None
         if raw is None:
             raw = quote.get("LastTradedPrice")

@@ -34,6 +34,7 @@ from jainam_validate.keys import (
     normalise_key,
 )
 from jainam_validate.known import Edge, Entry, KnownValues, Spans, edge_for
+from jainam_validate.xts import PRO_CLIENT_ID
 
 __all__ = [
     "IDENTIFIER_KINDS",
@@ -53,7 +54,7 @@ __all__ = [
 REDACTED = "[redacted]"
 
 #: XTS addresses a dealer's own (pro) account with this literal; it identifies nobody.
-PRO_CLIENT_PLACEHOLDER = "*****"
+PRO_CLIENT_PLACEHOLDER = PRO_CLIENT_ID
 
 #: Identifiers shorter than this are pseudonymised under their key but not hunted in free text
 #: (a three-character code would match inside ordinary words); see the README's residual risks.

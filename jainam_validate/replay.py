@@ -23,6 +23,7 @@ from jainam_validate.cassette import Cassette
 from jainam_validate.simulator import responses as r
 from jainam_validate.simulator.app import Reply, Request
 from jainam_validate.simulator.responses import Response
+from jainam_validate.xts import is_login_route
 
 #: Query parameters whose recorded values are pseudonyms: matched by presence only.
 REDACTED_QUERY = frozenset({"clientID"})
@@ -35,7 +36,7 @@ def request_key(method: str, route: str, query: dict[str, str]) -> Key:
 
 
 def _is_login(route: str) -> bool:
-    return route == "/interactive/user/session" or route.endswith("/auth/login")
+    return is_login_route(route)
 
 
 def _is_market(route: str) -> bool:
@@ -108,7 +109,7 @@ class ReplayApp:
             with self._lock:
                 valid = self._tokens.get(req.headers.get("authorization", "")) is market
             if not valid:
-                # quirk: XTS says "Invalid Token" with HTTP 400, not 401
+                # quirk XQ06: XTS says "Invalid Token" with HTTP 400, not 401
                 return Reply(flow, r.invalid_token())
         headers = tuple(
             (name, value) for name, value in recorded.get("headers", {}).items()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jainam_validate.checks import check_rank, flow_rank
+from jainam_validate.checks import check_rank
 from jainam_validate.evidence import (
     CHECKSUMS,
     MANIFEST,
@@ -32,8 +32,7 @@ from jainam_validate.inert import md
 from jainam_validate.stats import summarise
 from jainam_validate.timing import Outcome, TimingRecord
 from jainam_validate.verdict import Status, Verdict, banner, headline, status_of, verdict_of
-
-BOOK_FLOWS = ("positions", "holdings", "tradebook")
+from jainam_validate.xts import BOOKS, Flow, flow_rank
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub's cap per step summary
 
@@ -180,7 +179,11 @@ def mitigation(record: TimingRecord, manifest: RunManifest) -> str:
             "The body was not the expected JSON (truncated or another shape): rerun; if it "
             "persists, raise it with Jainam with the run id (the payload shape may have changed)."
         )
-    if record.status == 500 and record.flow == "holdings" and "html" in (record.content_type or ""):
+    if (
+        record.status == 500
+        and record.flow == Flow.HOLDINGS
+        and "html" in (record.content_type or "")
+    ):
         if dealer:
             return (
                 "Holdings answered an Express HTML 500 page. On dealer logins this is what the "
@@ -221,7 +224,7 @@ def _deviations(view: RunView) -> list[str]:
         groups.setdefault(key, []).append(r)
     for similar in groups.values():
         r = similar[0]
-        if r.flow == "login_market" and r.status == 404 and r.attempt == 1:
+        if r.flow == Flow.LOGIN_MARKET and r.status == 404 and r.attempt == 1:
             out.append(
                 f"- **{_cell(r.flow)}** at {_cell(r.requested_at)}: {_cell(r.route)} answered "
                 "HTTP 404; the other market-data prefix was tried once (used: "
@@ -265,7 +268,7 @@ def _residual_risks(view: RunView) -> list[str]:
     note = target_banner(m)
     if note is not None:
         risks.append(f"{md(note)} Only a run with target kind `live` is evidence about the broker.")
-    small = [f for f, s in m.flows.items() if f in BOOK_FLOWS and s.samples < 20]
+    small = [f for f, s in m.flows.items() if f in BOOKS and s.samples < 20]
     if small:
         risks.append(
             f"{', '.join(small)}: fewer than 20 samples, so p95 is close to the maximum of a "
@@ -431,7 +434,7 @@ def _holdings_pnl(view: RunView) -> list[str]:
     ]
     problems = extra.get("problems") or []
     lines += [f"- not priced: {_cell(p)}" for p in problems]
-    rows = (view.samples.get("holdings") or {}).get("rows") or []
+    rows = (view.samples.get(Flow.HOLDINGS) or {}).get("rows") or []
     if not rows or "ltp" not in rows[0]:
         return lines
     lines += [

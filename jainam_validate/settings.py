@@ -26,8 +26,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from jainam_validate import errors
-from jainam_validate.client import MARKET_DATA_PREFIXES
 from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+from jainam_validate.xts import MARKET_DATA_PREFIXES, PRO_CLIENT_ID
 
 Source = Literal["env", ".env", "keyring", "sim", "replay"]
 
@@ -171,7 +171,7 @@ class Settings(BaseModel):
             market_data_prefix=prefix,
             credentials={},
             # A dealer's own (pro) account is addressed with the literal *****.
-            client_id=client.value if client else SecretStr("*****"),
+            client_id=client.value if client else SecretStr(PRO_CLIENT_ID),
             source=layers.plain("JAINAM_SOURCE", "WEBAPI"),
             interactive_session_token=(
                 tokens["JAINAM_INTERACTIVE_SESSION_TOKEN"].value

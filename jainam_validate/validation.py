@@ -28,7 +28,7 @@ from jainam_validate.client import Timeouts, XtsClient
 from jainam_validate.credentials import CachedSession, KeyringStore, load_session, save_session
 from jainam_validate.errors import ExitCode
 from jainam_validate.evidence import TIMINGS, CheckResult, RunFolder, RunManifest, dumps
-from jainam_validate.harness import BOOKS, FlowResult, Harness, Session
+from jainam_validate.harness import FlowResult, Harness, Session
 from jainam_validate.pnl import Instrument, PnlResult, batches, evaluate, instrument_of
 from jainam_validate.redact import Redactor
 from jainam_validate.resilience import RateLimiter, Resilience
@@ -42,6 +42,7 @@ from jainam_validate.verdict import (
     status_of,
     verdict_of,
 )
+from jainam_validate.xts import BOOKS, Flow
 
 #: Progress sink: ("session", 0) once, then (flow, sample) before each call.
 Event = Callable[[str, int], None]
@@ -228,8 +229,8 @@ def execute(
                 on_event(flow, sample)
                 result = harness.fetch(flow, session, sample=sample, day_or_net=options.day_or_net)
                 if result.outcome.usable:
-                    if flow == "holdings" and options.pnl and session.market_token is not None:
-                        on_event("quotes", sample)
+                    if flow == Flow.HOLDINGS and options.pnl and session.market_token:
+                        on_event(Flow.QUOTES, sample)
                         holdings_pnl = _price_holdings(harness, session, result)
                     samples[flow] = result  # written once, when the folder is finished
     except errors.JainamError as exc:

@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jainam_validate import errors
-from jainam_validate.client import LOGIN_INTERACTIVE, XtsClient
+from jainam_validate.client import XtsClient
 from jainam_validate.credentials import KeyringStore
 from jainam_validate.settings import BASE_URL_EXAMPLE, Layers, Settings, validate_base_url
+from jainam_validate.xts import LOGIN_INTERACTIVE
 
 ACCEPTED: list[tuple[str, str]] = [
     ("https://smpb.jainam.in:4143", "https://smpb.jainam.in:4143"),

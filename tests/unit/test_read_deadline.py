@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import httpx
 
 from jainam_validate.classify import classify
-from jainam_validate.client import DEADLINE_EXCEEDED, POSITIONS, Timeouts, XtsClient
+from jainam_validate.client import DEADLINE_EXCEEDED, Timeouts, XtsClient
 from jainam_validate.timing import Outcome
+from jainam_validate.xts import POSITIONS
 
 from .xts_fakes import ROOT
 
