@@ -9,13 +9,12 @@ else to stderr.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -24,15 +23,19 @@ import typer
 from typer.exceptions import TyperException
 
 from jainam_validate import __version__
+from jainam_validate.targets import (
+    DEFAULTS,
+    BrokerOptions,
+    Profile,
+    ReplayLatency,
+    open_target,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from jainam_validate.credentials import KeyringStore
-    from jainam_validate.redact import Redactor
-    from jainam_validate.settings import Layers, Settings
-    from jainam_validate.simulator import Simulator
-    from jainam_validate.validation import PassOptions, PassResult
+    from jainam_validate.validation import PassResult
 
 app = typer.Typer(
     name="jainam-validate",
@@ -55,16 +58,6 @@ class Book(StrEnum):
 class DayOrNet(StrEnum):
     NetWise = "NetWise"
     DayWise = "DayWise"
-
-
-class ReplayLatency(StrEnum):
-    none = "none"
-    recorded = "recorded"
-
-
-class Profile(StrEnum):
-    investor = "investor"
-    dealer = "dealer"
 
 
 class EmptyBook(StrEnum):
@@ -138,58 +131,6 @@ ReadTimeout = Annotated[
 ]
 
 
-def _resilience(retries: int, rate: float, breaker: int) -> Any:
-    from jainam_validate.resilience import Resilience, RetryPolicy
-
-    return Resilience(
-        retry=RetryPolicy(retries=retries), rate_per_s=rate, breaker_threshold=breaker
-    )
-
-
-def _record_folder(folder: Path | None) -> Path | None:
-    """Refuse, before any call, a --record folder that is neither new, empty nor a cassette."""
-    if folder is not None and folder.exists():
-        from jainam_validate import errors
-        from jainam_validate.cassette import INDEX
-
-        if not folder.is_dir() or (any(folder.iterdir()) and not (folder / INDEX).exists()):
-            raise errors.UsageError(
-                f"--record {folder}: exists and is not a cassette; name a new or empty folder"
-            )
-    return folder
-
-
-@dataclass(frozen=True)
-class BrokerFlags:
-    """The options of every command that talks to the broker, gathered once."""
-
-    retries: int = 2
-    rate: float = 10.0
-    breaker: int = 3
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    sim: bool = False
-    sim_profile: Profile = Profile.investor
-    record: Path | None = None
-    replay: Path | None = None
-    replay_latency: ReplayLatency = ReplayLatency.none
-    evidence_dir: Path | None = None
-
-    def pass_options(self, command: str, **fields: Any) -> PassOptions:
-        """PassOptions for ``command``: these flags, then the command's own ``fields``."""
-        from jainam_validate.validation import PassOptions
-
-        # The simulator never touches the keyring: no cached session in, none out.
-        defaults: dict[str, Any] = {"reuse_session": not self.sim, "cache_session": not self.sim}
-        return PassOptions(
-            command=command,
-            record=_record_folder(self.record),
-            resilience=_resilience(self.retries, self.rate, self.breaker),
-            timeouts=_timeouts(self.connect_timeout, self.read_timeout),
-            **{**defaults, **fields},
-        )
-
-
 def _invocation(ctx: typer.Context) -> dict[str, Any]:
     """The command and the flags given on its command line, for the evidence. Secrets are
     never command-line arguments, so names and values are safe to record (and leak-guarded
@@ -210,12 +151,6 @@ def _invocation(ctx: typer.Context) -> dict[str, Any]:
         else:
             flags[flag] = str(getattr(value, "value", value))
     return {"flags": flags}
-
-
-def _timeouts(connect: float, read: float) -> Any:
-    from jainam_validate.client import Timeouts
-
-    return Timeouts(connect=connect, read=read)
 
 
 @dataclass
@@ -328,126 +263,6 @@ def _boundary(io: Io) -> Iterator[None]:
         _fail(io, str(failure), int(failure.exit_code))
 
 
-@dataclass
-class BrokerContext:
-    settings: Settings
-    layers: Layers
-    store: KeyringStore | None  # None under --sim: the simulator never touches the keyring
-    redactor: Redactor
-    simulator: Simulator | None
-    #: run.json ``target``: ``kind`` (live, simulator, replay) and, for a replay, the cassette.
-    target: dict[str, str]
-
-
-@contextmanager
-def _broker(io: Io, flags: BrokerFlags) -> Iterator[BrokerContext]:
-    """Resolve configuration (and start the simulator for --sim, or a cassette replay for
-    --replay) for a broker command."""
-    sim, sim_profile, evidence_dir = flags.sim, flags.sim_profile, flags.evidence_dir
-    replay, replay_latency = flags.replay, flags.replay_latency
-    from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
-    from jainam_validate.redact import Redactor
-    from jainam_validate.settings import Layers, Settings, dotenv_in_cwd, pseudonym_key
-
-    environ = dict(os.environ)
-    dotenv = dotenv_in_cwd()
-    key, warning = pseudonym_key(environ)
-    if warning:
-        io.note(f"note: {warning}")
-    redactor = Redactor(key)
-    if sim and replay is not None:
-        from jainam_validate import errors
-
-        raise errors.UsageError("use either --sim or --replay, not both")
-    if replay is not None:
-        with _replay(io, replay, replay_latency, _evidence_env(environ, dotenv), evidence_dir,
-                     redactor) as ctx:  # fmt: skip
-            yield ctx
-        return
-    if not sim:
-        store = KeyringStore()
-        layers = Layers(environ, dotenv, store)
-        settings = Settings.resolve(layers, evidence_dir=evidence_dir)
-        try:
-            yield BrokerContext(settings, layers, store, redactor, None, {"kind": "live"})
-        finally:
-            _keyring_note(io, store)
-        return
-    from jainam_validate.simulator import DEMO_CREDENTIALS, SimConfig, Simulator
-
-    demo = dict(
-        zip(
-            CREDENTIAL_NAMES,
-            (
-                DEMO_CREDENTIALS.interactive_key,
-                DEMO_CREDENTIALS.interactive_secret,
-                DEMO_CREDENTIALS.market_key,
-                DEMO_CREDENTIALS.market_secret,
-            ),
-            strict=True,
-        )
-    )
-    # --sim ignores the broker configuration: demo credentials, no cached or env tokens.
-    sim_env = _evidence_env(environ, dotenv)
-    with Simulator(SimConfig(profile=sim_profile.value)) as simulator:
-        sim_env["JAINAM_BASE_URL"] = simulator.base_url
-        layers = Layers(sim_env, {}, None, sim=demo)
-        settings = Settings.resolve(layers, evidence_dir=evidence_dir)
-        io.debug(f"simulator ({sim_profile.value}) on {simulator.base_url}")
-        yield BrokerContext(settings, layers, None, redactor, simulator, {"kind": "simulator"})
-
-
-def _evidence_env(environ: dict[str, str], dotenv: dict[str, str]) -> dict[str, str]:
-    """JAINAM_EVIDENCE_DIR from the environment or .env (the one setting --sim, --replay and
-    report take from the configuration)."""
-    value = environ.get("JAINAM_EVIDENCE_DIR") or dotenv.get("JAINAM_EVIDENCE_DIR")
-    return {"JAINAM_EVIDENCE_DIR": value} if value else {}
-
-
-@contextmanager
-def _replay(
-    io: Io,
-    folder: Path,
-    latency: ReplayLatency,
-    environ: dict[str, str],
-    evidence_dir: Path | None,
-    redactor: Redactor,
-) -> Iterator[BrokerContext]:
-    """Serve a cassette on loopback; no credentials, no network, no keyring."""
-    from jainam_validate import cassette
-    from jainam_validate.credentials import CREDENTIAL_NAMES
-    from jainam_validate.replay import ReplayApp
-    from jainam_validate.settings import Layers, Settings
-    from jainam_validate.simulator import Simulator
-
-    recorded = cassette.load(folder)
-
-    def app(sleep: Any) -> ReplayApp:
-        return ReplayApp(recorded, sleep, recorded_latency=latency is ReplayLatency.recorded)
-
-    with Simulator(app=app) as server:
-        env = dict(environ)  # already only JAINAM_EVIDENCE_DIR
-        env["JAINAM_BASE_URL"] = server.base_url
-        first = recorded.index.get("first_market_data_prefix")
-        if first:
-            env["JAINAM_MARKET_DATA_PREFIX"] = first
-        # The replay server issues its own tokens: any credentials do; these say where from.
-        placeholders = {name: f"replay-{i}" for i, name in enumerate(CREDENTIAL_NAMES)}
-        layers = Layers(env, {}, None, sim=placeholders, sim_source="replay")
-        settings = Settings.resolve(layers, evidence_dir=evidence_dir)
-        io.debug(
-            f"replaying {len(recorded.exchanges)} exchanges from {folder} on {server.base_url}"
-        )
-        target = {
-            "kind": "replay",
-            "cassette": folder.resolve().name,
-            "cassette_index_sha256": hashlib.sha256(
-                (folder / cassette.INDEX).read_bytes()
-            ).hexdigest(),
-        }
-        yield BrokerContext(settings, layers, None, redactor, server, target)
-
-
 def _keyring_note(io: Io, store: KeyringStore) -> None:
     if store.consulted and store.unavailable_reason:
         io.note(f"note: keyring unavailable ({store.unavailable_reason}); using env/.env only")
@@ -476,17 +291,17 @@ def login(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not keep the session tokens in the keyring.")
     ] = False,
-    retries: Retries = 2,
-    rate: Rate = 10.0,
-    breaker: Breaker = 3,
-    connect_timeout: ConnectTimeout = 5.0,
-    read_timeout: ReadTimeout = 30.0,
-    sim: Sim = False,
-    sim_profile: SimProfile = Profile.investor,
-    record: Record = None,
-    replay: Replay = None,
-    replay_latency: ReplayLatencyOpt = ReplayLatency.none,
-    evidence_dir: EvidenceDir = None,
+    retries: Retries = DEFAULTS.retries,
+    rate: Rate = DEFAULTS.rate,
+    breaker: Breaker = DEFAULTS.breaker,
+    connect_timeout: ConnectTimeout = DEFAULTS.connect_timeout,
+    read_timeout: ReadTimeout = DEFAULTS.read_timeout,
+    sim: Sim = DEFAULTS.sim,
+    sim_profile: SimProfile = DEFAULTS.sim_profile,
+    record: Record = DEFAULTS.record,
+    replay: Replay = DEFAULTS.replay,
+    replay_latency: ReplayLatencyOpt = DEFAULTS.replay_latency,
+    evidence_dir: EvidenceDir = DEFAULTS.evidence_dir,
     json_out: JsonOut = False,
     no_color: NoColor = False,
     verbose: Verbose = False,
@@ -495,25 +310,13 @@ def login(
     from jainam_validate.validation import execute
 
     io = _io(json_out, no_color, verbose)
-    flags = BrokerFlags(
-        retries,
-        rate,
-        breaker,
-        connect_timeout,
-        read_timeout,
-        sim,
-        sim_profile,
-        record,
-        replay,
-        replay_latency,
-        evidence_dir,
-    )
+    flags = BrokerOptions.from_params(click_ctx.params)
     with (
         _boundary(io),
-        _broker(io, flags) as ctx,
+        open_target(flags, note=io.note, debug=io.debug) as ctx,
     ):
-        options = flags.pass_options(
-            "login",
+        options = replace(
+            flags.pass_options("login"),
             target=ctx.target,
             invocation=_invocation(click_ctx),
             flows=(),
@@ -570,7 +373,7 @@ def _show_login(io: Io, result: PassResult, client_id: str) -> None:
 
 
 def _account_label(account: str, client_id: str) -> str:
-    """CONTRACT's words: investor, or dealer-pro when the dealer reads its own (*****) account."""
+    """investor, dealer, or dealer-pro when a dealer reads its own (*****) account."""
     if account != "dealer":
         return account
     from jainam_validate.xts import PRO_CLIENT_ID
@@ -602,17 +405,17 @@ def fetch(
     junit: Annotated[
         Path | None, typer.Option("--junit", help="Also write JUnit XML here.")
     ] = None,
-    retries: Retries = 2,
-    rate: Rate = 10.0,
-    breaker: Breaker = 3,
-    connect_timeout: ConnectTimeout = 5.0,
-    read_timeout: ReadTimeout = 30.0,
-    sim: Sim = False,
-    sim_profile: SimProfile = Profile.investor,
-    record: Record = None,
-    replay: Replay = None,
-    replay_latency: ReplayLatencyOpt = ReplayLatency.none,
-    evidence_dir: EvidenceDir = None,
+    retries: Retries = DEFAULTS.retries,
+    rate: Rate = DEFAULTS.rate,
+    breaker: Breaker = DEFAULTS.breaker,
+    connect_timeout: ConnectTimeout = DEFAULTS.connect_timeout,
+    read_timeout: ReadTimeout = DEFAULTS.read_timeout,
+    sim: Sim = DEFAULTS.sim,
+    sim_profile: SimProfile = DEFAULTS.sim_profile,
+    record: Record = DEFAULTS.record,
+    replay: Replay = DEFAULTS.replay,
+    replay_latency: ReplayLatencyOpt = DEFAULTS.replay_latency,
+    evidence_dir: EvidenceDir = DEFAULTS.evidence_dir,
     json_out: JsonOut = False,
     no_color: NoColor = False,
     verbose: Verbose = False,
@@ -622,26 +425,16 @@ def fetch(
     from jainam_validate.validation import execute
 
     io = _io(json_out, no_color, verbose)
-    flags = BrokerFlags(
-        retries,
-        rate,
-        breaker,
-        connect_timeout,
-        read_timeout,
-        sim,
-        sim_profile,
-        record,
-        replay,
-        replay_latency,
-        evidence_dir,
-    )
+    flags = BrokerOptions.from_params(click_ctx.params)
     with _boundary(io):
         if junit is not None:
-            _check_writable(junit)
+            from jainam_validate.evidence import check_writable
+
+            check_writable(junit)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        with _broker(io, flags) as ctx:
-            options = flags.pass_options(
-                f"fetch {flow.value}",
+        with open_target(flags, note=io.note, debug=io.debug) as ctx:
+            options = replace(
+                flags.pass_options(f"fetch {flow.value}"),
                 junit=junit,
                 step_summary=Path(summary) if summary else None,
                 target=ctx.target,
@@ -747,17 +540,17 @@ def run(
     ] = DayOrNet.NetWise,
     allow_empty: AllowEmpty = None,
     label: Label = None,
-    retries: Retries = 2,
-    rate: Rate = 10.0,
-    breaker: Breaker = 3,
-    connect_timeout: ConnectTimeout = 5.0,
-    read_timeout: ReadTimeout = 30.0,
-    sim: Sim = False,
-    sim_profile: SimProfile = Profile.investor,
-    record: Record = None,
-    replay: Replay = None,
-    replay_latency: ReplayLatencyOpt = ReplayLatency.none,
-    evidence_dir: EvidenceDir = None,
+    retries: Retries = DEFAULTS.retries,
+    rate: Rate = DEFAULTS.rate,
+    breaker: Breaker = DEFAULTS.breaker,
+    connect_timeout: ConnectTimeout = DEFAULTS.connect_timeout,
+    read_timeout: ReadTimeout = DEFAULTS.read_timeout,
+    sim: Sim = DEFAULTS.sim,
+    sim_profile: SimProfile = DEFAULTS.sim_profile,
+    record: Record = DEFAULTS.record,
+    replay: Replay = DEFAULTS.replay,
+    replay_latency: ReplayLatencyOpt = DEFAULTS.replay_latency,
+    evidence_dir: EvidenceDir = DEFAULTS.evidence_dir,
     json_out: JsonOut = False,
     no_color: NoColor = False,
     verbose: Verbose = False,
@@ -768,29 +561,19 @@ def run(
     from jainam_validate.validation import execute
 
     io = _io(json_out, no_color, verbose)
-    flags = BrokerFlags(
-        retries,
-        rate,
-        breaker,
-        connect_timeout,
-        read_timeout,
-        sim,
-        sim_profile,
-        record,
-        replay,
-        replay_latency,
-        evidence_dir,
-    )
+    flags = BrokerOptions.from_params(click_ctx.params)
     with _boundary(io):
         chosen = resolve_policy(
             policy_file=policy, thresholds=threshold or [], iterations=iterations, warmup=warmup
         )
         if junit is not None:
-            _check_writable(junit)
+            from jainam_validate.evidence import check_writable
+
+            check_writable(junit)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        with _broker(io, flags) as ctx:
-            options = flags.pass_options(
-                "run",
+        with open_target(flags, note=io.note, debug=io.debug) as ctx:
+            options = replace(
+                flags.pass_options("run"),
                 target=ctx.target,
                 invocation=_invocation(click_ctx),
                 allow_empty=allowed_empty([b.value for b in allow_empty or []]),
@@ -811,22 +594,6 @@ def run(
                 )  # fmt: skip
             _show_run(io, result)
             raise typer.Exit(int(result.exit_code))
-
-
-def _check_writable(path: Path) -> None:
-    """Fail before any call when the JUnit file could not be written (creating nothing)."""
-    from jainam_validate import errors
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise errors.UsageError(f"cannot write {path}: {exc.strerror}") from None
-    if (
-        path.is_dir()
-        or not os.access(path.parent, os.W_OK)
-        or (path.exists() and not os.access(path, os.W_OK))
-    ):
-        raise errors.UsageError(f"cannot write {path}: not a writable file location")
 
 
 @contextmanager
@@ -919,33 +686,26 @@ def report_command(
     verbose: Verbose = False,
 ) -> None:
     """(Re)build report.md (and JUnit) from a run folder's files alone."""
-    from jainam_validate import errors, report
-    from jainam_validate.evidence import RunFolder, newest_run
+    from jainam_validate import report
+    from jainam_validate.evidence import RunFolder, check_run_folder, newest_run
     from jainam_validate.redact import Redactor
-    from jainam_validate.settings import dotenv_in_cwd, pseudonym_key
+    from jainam_validate.settings import Layers, dotenv_in_cwd, pseudonym_key
 
     io = _io(json_out, no_color, verbose)
     with _boundary(io):
         if run_dir is None:
-            dotenv = dotenv_in_cwd()
-            root = evidence_dir or Path(
-                _evidence_env(dict(os.environ), dotenv).get("JAINAM_EVIDENCE_DIR", "evidence")
-            )
+            configured = Layers(dict(os.environ), dotenv_in_cwd(), None).evidence_env()
+            root = evidence_dir or Path(configured.get("JAINAM_EVIDENCE_DIR", "evidence"))
             run_dir = newest_run(root)
             io.note(f"report: the newest folder written by `run` is {run_dir}")
-        if (
-            not run_dir.is_dir()
-            or not (run_dir / "timings.jsonl").exists()
-            and not (run_dir / "run.json").exists()
-        ):
-            raise errors.UsageError(f"{run_dir} is not a run folder (no run.json or timings.jsonl)")
+        check_run_folder(run_dir)
         key, _ = pseudonym_key(dict(os.environ))
         folder = RunFolder(run_dir, run_dir.name, Redactor(key))
         text = report.render_folder(run_dir)
         folder.write_text("report.md", text)
         folder.seal()
         if junit is not None:
-            from jainam_validate.validation import write_outside
+            from jainam_validate.evidence import write_outside
 
             xml = report.render_junit(report.load(run_dir))
             folder.guard(xml, str(junit))
@@ -995,12 +755,12 @@ def drift(
             fresh = cassette.load(against)
         else:
             with tempfile.TemporaryDirectory(prefix="jv-drift-") as tmp:
-                flags = BrokerFlags(
+                flags = BrokerOptions(
                     sim=sim, sim_profile=sim_profile, record=Path(tmp) / "fresh",
                     evidence_dir=evidence_dir,
                 )  # fmt: skip
-                with _broker(io, flags) as ctx:
-                    options = flags.pass_options("drift", market_session=True, pnl=True)
+                with open_target(flags, note=io.note, debug=io.debug) as ctx:
+                    options = replace(flags.pass_options("drift"), market_session=True, pnl=True)
                     fresh_pass = execute(
                         ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store
                     )

@@ -1,8 +1,9 @@
 """Exit codes and the one exception tree of jainam-validate.
 
-Every failure the core can report is a :class:`JainamError` subclass that carries the exit code
-of ``CONTRACT.md``; the CLI translates them to exit codes in exactly one place. Messages are one
-line, say what to do next, and never hold a secret, token or raw identifier::
+Every failure the core can report is a :class:`JainamError` subclass that carries its exit
+code (docs/contract.md "Exit codes"); the CLI translates them to exit codes in exactly one
+place. Messages are one line, say what to do next, and never hold a secret, token or raw
+identifier::
 
     JainamError (2)
     ├── UsageError (2)            bad flag or value
@@ -24,7 +25,7 @@ from typing import ClassVar
 
 
 class ExitCode(IntEnum):
-    """Process exit codes; the table in README.md and CONTRACT.md."""
+    """Process exit codes; the table in README.md and docs/contract.md."""
 
     OK = 0
     CHECKS_FAILED = 1
@@ -36,7 +37,7 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
-#: When several outcomes apply, the first of these wins (CONTRACT "Exit codes").
+#: When several outcomes apply, the first of these wins (docs/contract.md "Exit codes").
 EXIT_PRECEDENCE: tuple[ExitCode, ...] = (
     ExitCode.INTERRUPTED,
     ExitCode.LEAK,
@@ -49,7 +50,7 @@ EXIT_PRECEDENCE: tuple[ExitCode, ...] = (
 
 
 def worst_exit(codes: list[ExitCode]) -> ExitCode:
-    """Return the code that wins by CONTRACT precedence, or OK when ``codes`` holds nothing else."""
+    """The code that wins by the precedence of docs/contract.md; OK when ``codes`` is empty."""
     for code in EXIT_PRECEDENCE:
         if code in codes:
             return code

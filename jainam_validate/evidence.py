@@ -1,4 +1,4 @@
-"""The run folder: ``<evidence-dir>/<run-id>/`` and every file in it (CONTRACT "Evidence folder").
+"""The run folder: ``<evidence-dir>/<run-id>/`` and every file in it (docs/contract.md).
 
 Everything is written through :class:`RunFolder`, which runs the leak guard on the exact text
 about to be written and refuses the whole artifact on a hit (``LeakDetected``, exit 7).
@@ -235,6 +235,35 @@ def read_manifest(folder: Path) -> RunManifest:
         raise errors.UsageError(f"{folder} has no readable run.json: is it a run folder?") from None
     except ValueError:
         raise errors.UsageError(f"{folder}/run.json is not a valid run manifest") from None
+
+
+def check_writable(path: Path) -> None:
+    """Fail before any call when a file outside the folder (JUnit) could not be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise errors.UsageError(f"cannot write {path}: {exc.strerror}") from None
+    if (
+        path.is_dir()
+        or not os.access(path.parent, os.W_OK)
+        or (path.exists() and not os.access(path, os.W_OK))
+    ):
+        raise errors.UsageError(f"cannot write {path}: not a writable file location")
+
+
+def write_outside(path: Path, text: str) -> None:
+    """Write a file outside the run folder (JUnit); raises UsageError if it cannot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise errors.UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def check_run_folder(folder: Path) -> None:
+    """Raise UsageError unless ``folder`` is a run folder (it holds run.json or timings.jsonl)."""
+    if not folder.is_dir() or not ((folder / MANIFEST).exists() or (folder / TIMINGS).exists()):
+        raise errors.UsageError(f"{folder} is not a run folder (no run.json or timings.jsonl)")
 
 
 def newest_run(evidence_dir: Path, command: str | None = "run") -> Path:

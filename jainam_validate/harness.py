@@ -3,8 +3,8 @@
 Nothing here prints, exits or reads the environment. Every HTTP attempt becomes one
 :class:`~jainam_validate.timing.TimingRecord` handed to the ``sink`` (the evidence writer) as
 soon as it is known, redacted. Login problems raise the :mod:`errors` exception that carries
-the CONTRACT exit code *after* their attempt has been recorded; book problems never raise:
-they are recorded with their outcome and the pass goes on.
+their exit code *after* their attempt has been recorded; book problems never raise: they are
+recorded with their outcome and the pass goes on.
 """
 
 from __future__ import annotations
@@ -297,7 +297,7 @@ class Harness:
         )
 
     def login_market(self, session: Session) -> Session:
-        """POST {prefix}/auth/login, falling back to the other prefix once (CONTRACT)."""
+        """POST {prefix}/auth/login, falling back to the other prefix once (quirk XQ05)."""
         s = self.settings
         body = {
             "appKey": s.secret("JAINAM_MARKET_API_KEY"),
@@ -449,7 +449,7 @@ class Harness:
             # waiting for the rate cap before it is not latency (later back-off and throttling
             # between attempts is, since the user waits for it).
             started = raw.started if started is None else started
-            t0 = time.perf_counter()  # transform_ms covers parsing too (CONTRACT)
+            t0 = time.perf_counter()  # transform_ms covers parsing too (docs/contract.md)
             verdict = classify(raw)
             outcome, payload, error = verdict.outcome, None, None
             learned = False

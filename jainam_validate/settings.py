@@ -1,6 +1,6 @@
 """Configuration: where every ``JAINAM_*`` value comes from, resolved once into :class:`Settings`.
 
-Precedence, written down once (CONTRACT "Configuration"):
+Precedence, written down once (docs/contract.md "Configuration"):
 
 1. the process environment;
 2. ``.env`` in the working directory, read with python-dotenv with interpolation **off**, so
@@ -83,6 +83,7 @@ def read_dotenv(path: Path) -> dict[str, str]:
                 f"{path.name} line {binding.original.line} cannot be parsed: write KEY='value' "
                 "(single quotes keep $, # and spaces as they are)"
             )
+    # quirk XQ19: secrets may hold "$"; interpolation off keeps "$name" and "${name}" as typed
     values = dotenv_values(stream=io.StringIO(text), interpolate=False)
     return {k: v for k, v in values.items() if v}
 
@@ -129,6 +130,12 @@ class Layers:
     def plain(self, name: str, default: str) -> str:
         found = self.lookup(name, use_keyring=False)
         return found.value.get_secret_value().strip() if found else default
+
+    def evidence_env(self) -> dict[str, str]:
+        """JAINAM_EVIDENCE_DIR, if set: the one setting ``--sim``, ``--replay`` and ``report``
+        take from the configuration."""
+        value = self.plain("JAINAM_EVIDENCE_DIR", "")
+        return {"JAINAM_EVIDENCE_DIR": value} if value else {}
 
 
 class Settings(BaseModel):

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Outcome(StrEnum):
-    """How one HTTP attempt ended (CONTRACT "Evidence folder")."""
+    """How one HTTP attempt ended (docs/contract.md "timings.jsonl")."""
 
     OK = "ok"
     EMPTY = "empty"

@@ -27,7 +27,14 @@ from jainam_validate.checks import PassFacts, release_checks
 from jainam_validate.client import Timeouts, XtsClient
 from jainam_validate.credentials import CachedSession, KeyringStore, load_session, save_session
 from jainam_validate.errors import ExitCode
-from jainam_validate.evidence import TIMINGS, CheckResult, RunFolder, RunManifest, dumps
+from jainam_validate.evidence import (
+    TIMINGS,
+    CheckResult,
+    RunFolder,
+    RunManifest,
+    dumps,
+    write_outside,
+)
 from jainam_validate.harness import FlowResult, Harness, Session
 from jainam_validate.pnl import Instrument, PnlResult, batches, evaluate, instrument_of
 from jainam_validate.redact import Redactor
@@ -360,15 +367,6 @@ def _ci_texts(folder: RunFolder, options: PassOptions) -> CiTexts:
         summary = report.render_step_summary(view)
         folder.guard(summary, "GITHUB_STEP_SUMMARY")
     return CiTexts(junit, summary)
-
-
-def write_outside(path: Path, text: str) -> None:
-    """Write a file outside the run folder (JUnit); raises UsageError if it cannot."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise errors.UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _price_holdings(harness: Harness, session: Session, result: FlowResult) -> PnlResult:

@@ -1,8 +1,8 @@
 """The fault matrix: every simulator fault, through the real CLI, with its outcome and exit code.
 
 For each fault the pass must record the faulty flow with the right outcome class, complete
-the other flows, exit with the CONTRACT code, print no traceback, leave a valid checksummed
-folder, and leak nothing the simulator fed it.
+the other flows, exit with the code docs/contract.md names, print no traceback, leave a valid
+checksummed folder, and leak nothing the simulator fed it.
 """
 
 from __future__ import annotations

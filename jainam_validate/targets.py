@@ -1,0 +1,203 @@
+"""What a broker command talks to, and with which options: the live broker from the
+configuration, the built-in simulator (``--sim``), or a recorded cassette served on loopback
+(``--replay``). :class:`BrokerOptions` holds every option the broker commands share, with its
+default, once; :func:`open_target` resolves the configuration for one of the three targets and
+yields a :class:`BrokerContext` (settings, layers, keyring store, redactor, the ``target`` of
+``run.json``). Heavy modules are imported inside the functions, so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jainam_validate.credentials import KeyringStore
+    from jainam_validate.redact import Redactor
+    from jainam_validate.settings import Layers, Settings
+    from jainam_validate.simulator import Simulator
+    from jainam_validate.validation import PassOptions
+
+
+class Profile(StrEnum):
+    investor = "investor"
+    dealer = "dealer"
+
+
+class ReplayLatency(StrEnum):
+    none = "none"
+    recorded = "recorded"
+
+
+@dataclass(frozen=True)
+class BrokerOptions:
+    """The options of every command that talks to the broker, with their defaults, once."""
+
+    retries: int = 2
+    rate: float = 10.0
+    breaker: int = 3
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    sim: bool = False
+    sim_profile: Profile = Profile.investor
+    record: Path | None = None
+    replay: Path | None = None
+    replay_latency: ReplayLatency = ReplayLatency.none
+    evidence_dir: Path | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> BrokerOptions:
+        """Take this dataclass's fields, by name, from a command's parsed parameters."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in params.items() if k in names})
+
+    def pass_options(self, command: str) -> PassOptions:
+        """The PassOptions these flags imply; a command adds its own with ``replace``."""
+        from jainam_validate.client import Timeouts
+        from jainam_validate.resilience import Resilience, RetryPolicy
+        from jainam_validate.validation import PassOptions
+
+        return PassOptions(
+            command=command,
+            record=check_record_folder(self.record),
+            resilience=Resilience(
+                retry=RetryPolicy(retries=self.retries),
+                rate_per_s=self.rate,
+                breaker_threshold=self.breaker,
+            ),
+            timeouts=Timeouts(connect=self.connect_timeout, read=self.read_timeout),
+            # The simulator never touches the keyring: no cached session in, none out.
+            reuse_session=not self.sim,
+            cache_session=not self.sim,
+        )
+
+
+#: The defaults, for the CLI's option declarations.
+DEFAULTS = BrokerOptions()
+
+
+@dataclass
+class BrokerContext:
+    settings: Settings
+    layers: Layers
+    store: KeyringStore | None  # None under --sim and --replay: they never touch the keyring
+    redactor: Redactor
+    server: Simulator | None
+    #: run.json ``target``: ``kind`` (live, simulator, replay) and, for a replay, the cassette.
+    target: dict[str, str]
+
+
+def check_record_folder(folder: Path | None) -> Path | None:
+    """Refuse, before any call, a --record folder that is neither new, empty nor a cassette."""
+    if folder is not None and folder.exists():
+        from jainam_validate import errors
+        from jainam_validate.cassette import INDEX
+
+        if not folder.is_dir() or (any(folder.iterdir()) and not (folder / INDEX).exists()):
+            raise errors.UsageError(
+                f"--record {folder}: exists and is not a cassette; name a new or empty folder"
+            )
+    return folder
+
+
+Note = Callable[[str], None]
+
+
+@contextmanager
+def open_target(options: BrokerOptions, *, note: Note, debug: Note) -> Iterator[BrokerContext]:
+    """Resolve configuration (and start the simulator for --sim, or a cassette replay for
+    --replay) for a broker command."""
+    from jainam_validate import errors
+    from jainam_validate.credentials import KeyringStore
+    from jainam_validate.redact import Redactor
+    from jainam_validate.settings import Layers, Settings, dotenv_in_cwd, pseudonym_key
+
+    environ = dict(os.environ)
+    dotenv = dotenv_in_cwd()
+    key, warning = pseudonym_key(environ)
+    if warning:
+        note(f"note: {warning}")
+    redactor = Redactor(key)
+    if options.sim and options.replay is not None:
+        raise errors.UsageError("use either --sim or --replay, not both")
+    # --sim and --replay ignore the broker configuration; they keep where evidence goes
+    kept = Layers(environ, dotenv, None).evidence_env()
+    if options.replay is not None:
+        with _replay(options, kept, redactor, debug) as ctx:
+            yield ctx
+        return
+    if options.sim:
+        with _simulator(options, kept, redactor, debug) as ctx:
+            yield ctx
+        return
+    store = KeyringStore()
+    layers = Layers(environ, dotenv, store)
+    settings = Settings.resolve(layers, evidence_dir=options.evidence_dir)
+    try:
+        yield BrokerContext(settings, layers, store, redactor, None, {"kind": "live"})
+    finally:
+        if store.consulted and store.unavailable_reason:
+            note(f"note: keyring unavailable ({store.unavailable_reason}); using env/.env only")
+
+
+@contextmanager
+def _simulator(
+    options: BrokerOptions, environ: dict[str, str], redactor: Redactor, debug: Note
+) -> Iterator[BrokerContext]:
+    """The built-in simulator with its public demo credentials; no cached or env tokens."""
+    from jainam_validate.credentials import CREDENTIAL_NAMES
+    from jainam_validate.settings import Layers, Settings
+    from jainam_validate.simulator import DEMO_CREDENTIALS, SimConfig, Simulator
+
+    demo = dict(zip(CREDENTIAL_NAMES, DEMO_CREDENTIALS.values(), strict=True))
+    with Simulator(SimConfig(profile=options.sim_profile.value)) as simulator:
+        env = {**environ, "JAINAM_BASE_URL": simulator.base_url}
+        layers = Layers(env, {}, None, sim=demo)
+        settings = Settings.resolve(layers, evidence_dir=options.evidence_dir)
+        debug(f"simulator ({options.sim_profile.value}) on {simulator.base_url}")
+        yield BrokerContext(settings, layers, None, redactor, simulator, {"kind": "simulator"})
+
+
+@contextmanager
+def _replay(
+    options: BrokerOptions, environ: dict[str, str], redactor: Redactor, debug: Note
+) -> Iterator[BrokerContext]:
+    """Serve a cassette on loopback; no credentials, no network, no keyring."""
+    from jainam_validate import cassette
+    from jainam_validate.credentials import CREDENTIAL_NAMES
+    from jainam_validate.replay import ReplayApp
+    from jainam_validate.settings import Layers, Settings
+    from jainam_validate.simulator import Simulator
+
+    assert options.replay is not None
+    folder = options.replay
+    recorded = cassette.load(folder)
+    recorded_latency = options.replay_latency is ReplayLatency.recorded
+
+    def app(sleep: Any) -> ReplayApp:
+        return ReplayApp(recorded, sleep, recorded_latency=recorded_latency)
+
+    with Simulator(app=app) as server:
+        env = {**environ, "JAINAM_BASE_URL": server.base_url}
+        first = recorded.index.get("first_market_data_prefix")
+        if first:
+            env["JAINAM_MARKET_DATA_PREFIX"] = first
+        # The replay server issues its own tokens: any credentials do; these say where from.
+        placeholders = {name: f"replay-{i}" for i, name in enumerate(CREDENTIAL_NAMES)}
+        layers = Layers(env, {}, None, sim=placeholders, sim_source="replay")
+        settings = Settings.resolve(layers, evidence_dir=options.evidence_dir)
+        debug(f"replaying {len(recorded.exchanges)} exchanges from {folder} on {server.base_url}")
+        target = {
+            "kind": "replay",
+            "cassette": folder.resolve().name,
+            "cassette_index_sha256": hashlib.sha256(
+                (folder / cassette.INDEX).read_bytes()
+            ).hexdigest(),
+        }
+        yield BrokerContext(settings, layers, None, redactor, server, target)
