@@ -15,8 +15,8 @@ leads nowhere is a finding (``unscanned:dangling-link``, ``unscanned:link-loop``
 
 from __future__ import annotations
 
-import codecs
 import errno
+import json
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -24,55 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jainam_validate import errors
+from jainam_validate.decoding import UTF8, decode
 from jainam_validate.scanner import Finding, Scanner
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
-#: How much of a file the UTF-16 heuristic looks at.
-SNIFF_BYTES = 8192
-
-UTF8 = "utf-8"
-# Longest first: the UTF-32LE mark begins with the UTF-16LE one.
-_BOMS: tuple[tuple[bytes, str, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8-sig", UTF8),
-    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16-be"),
-)
 
 DANGLING = "unscanned:dangling-link"
 LOOP = "unscanned:link-loop"
 UNREADABLE = "unscanned:unreadable"
 TOO_LARGE = "unscanned:too-large"
-
-
-def sniff_utf16(data: bytes) -> str | None:
-    """``utf-16-le``/``utf-16-be`` when NUL bytes sit at alternating positions (mostly-ASCII
-    text written as UTF-16 without a mark), else None."""
-    sample = data[:SNIFF_BYTES]
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    pairs = len(sample) // 2
-    if pairs == 0:
-        return None
-    # At least 30% of the code units carry a NUL on one side and almost none on the other:
-    # binary data (NULs everywhere) and UTF-32 (NULs on both sides) do not qualify.
-    threshold = max(1, pairs * 3 // 10)
-    if odd >= threshold and even * 10 <= odd:
-        return "utf-16-le"
-    if even >= threshold and odd * 10 <= even:
-        return "utf-16-be"
-    return None
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of a file and the encoding it was read as (``utf-8`` also for a UTF-8 BOM)."""
-    for bom, codec, name in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(codec, errors="replace"), name
-    sniffed = sniff_utf16(data)
-    if sniffed is not None:
-        return data.decode(sniffed, errors="replace"), sniffed
-    return data.decode(UTF8, errors="replace"), UTF8
 
 
 @dataclass(frozen=True)
@@ -185,6 +145,37 @@ def files_under(paths: Iterable[Path]) -> Iterator[Entry]:
     for i, entry in enumerate(reached):
         if entry.problem is not None or i in keep:
             yield entry
+
+
+def _manifests(paths: Iterable[Path]) -> Iterator[dict[str, object]]:
+    for path in paths:
+        candidates = [path] if path.name == "run.json" else list(path.glob("**/run.json"))
+        for manifest in candidates if path.is_dir() or path.name == "run.json" else []:
+            try:
+                data = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict):
+                yield data
+
+
+def user_strings(paths: Iterable[Path]) -> tuple[str, ...]:
+    """The label and command-line values of every run folder under ``paths``: the user's
+    words, which the write-time guard trusted too."""
+    found: list[str] = []
+    for data in _manifests(paths):
+        if isinstance(data.get("label"), str):
+            found.append(str(data["label"]))
+        invocation = data.get("invocation")
+        flags = invocation.get("flags") if isinstance(invocation, dict) else None
+        for value in (flags or {}).values() if isinstance(flags, dict) else ():
+            values = value if isinstance(value, list) else [value]
+            found.extend(str(v) for v in values if isinstance(v, str))
+    return tuple(found)
+
+
+def run_ids(paths: Iterable[Path]) -> tuple[str, ...]:
+    return tuple(str(d["run_id"]) for d in _manifests(paths) if isinstance(d.get("run_id"), str))
 
 
 def audit(paths: Iterable[Path], scanner: Scanner) -> AuditResult:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jainam_validate.client import RawExchange
+from jainam_validate.decoding import decode
 from jainam_validate.timing import Outcome
 from jainam_validate.xts import BOOKS, DATA_NOT_AVAILABLE_CODES, INVALID_TOKEN_CODE
 
@@ -79,7 +80,7 @@ def classify(raw: RawExchange) -> Verdict:
             None,
             None,
             f"HTTP {raw.status} {kind} body ({raw.content_type or 'no content type'})",
-            body_text=raw.body[:_BODY_TEXT_BYTES].decode("utf-8", errors="replace"),
+            body_text=decode(raw.body[:_BODY_TEXT_BYTES])[0],
         )
     code = str(envelope.get("code")) if envelope.get("code") is not None else None
     described = f"HTTP {raw.status} {code or '-'}: {envelope.get('description') or ''}".strip()

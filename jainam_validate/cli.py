@@ -826,7 +826,10 @@ def audit(
             redactor.add_identifier(client.value.get_secret_value(), "client")
             known += 1
         _keyring_note(io, store)
-        result = auditing.audit(paths, Scanner(redactor))
+        # what the user typed into the runs being audited (a label, paths) is theirs, as it
+        # was to the write-time guard: the two agree
+        trusted = auditing.user_strings(paths)
+        result = auditing.audit(paths, Scanner(redactor, trusted, own=auditing.run_ids(paths)))
         findings = result.findings
 
         def show(f: auditing.FileFinding) -> None:

@@ -184,7 +184,7 @@ class Harness:
             self.redactor.learn(verdict.envelope)  # tokens and ids in the answer are now known
         # Text outside the JSON (header values, a body that could not be parsed) is broker data
         # too: ids named in it ("acct=…", "ClientID":"…") are learned before any of it is kept.
-        for text in (raw.content_type, raw.retry_after, verdict.body_text):
+        for text in (raw.content_type, raw.retry_after, verdict.body_text, verdict.error):
             if text:
                 self.redactor.learn_text(decode_layers(text))
         if self._recorder is not None:

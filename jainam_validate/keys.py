@@ -59,18 +59,23 @@ MARKET_EXACT = frozenset(
     }
 )  # fmt: skip
 #: English words that end like an identifier name but are not one ("bid" is a price side).
-_NOT_ID_ENDINGS = (
-    "valid", "paid", "void", "bid", "bids", "grid", "hybrid", "liquid", "rapid", "fluid",
-    "solid", "avoid", "android", "acid", "humid", "amid", "mid",
+#: (Whole names only: "SystemId" ends in "mid" but is an id.)
+_NOT_ID_ENDINGS = frozenset(
+    {
+        "valid", "isvalid", "invalid", "paid", "unpaid", "prepaid", "void", "bid", "bids",
+        "grid", "hybrid", "liquid", "rapid", "fluid", "avoid", "android", "acid",
+        "humid", "amid", "mid",
+    }
 )  # fmt: skip
 _MARKET_WORDS = (
-    "instrument", "segment", "symbol", "series", "scrip", "product", "ordertype",
+    "instrument", "segment", "symbol", "series", "product", "ordertype",
     "orderside", "status", "price", "quantity", "amount", "value", "average", "multiplier",
     "lotsize", "ticksize", "strike", "expiry", "timestamp", "datetime", "sequence", "company",
-    "sector", "index", "currency", "exchangename", "displayname",
+    "sector", "index", "currency", "exchangename", "displayname", "security", "underlying",
+    "nsecode", "bsecode", "isinno", "seqno", "sequenceno", "scripcode",
 )  # fmt: skip
 #: Short market words count only at either end of a name ("altpanid" holds "ltp" by chance).
-_MARKET_ENDS = ("side", "qty", "mtm", "pnl", "ltp", "avg", "time")
+_MARKET_ENDS = ("side", "qty", "mtm", "pnl", "ltp", "avg", "time", "scrip")
 _MARKET_SUFFIXES = (
     "type", "types", "date", "count", "flag", "enabled", "ratio", "percent", "isin",
     "edat",  # traded_at, requested_at, created_at: a moment, not an id
@@ -95,17 +100,34 @@ _KIND_WORDS = _ID_WORDS + (
     ("order", "order"), ("trade", "trade"), ("execution", "exec"), ("broker", "broker"),
     ("member", "member"), ("holder", "name"), ("nominee", "name"),
 )  # fmt: skip
-_ID_SUFFIXES = ("id", "ids", "code", "codes", "number", "numbers", "no", "num", "name", "names")
+_ID_SUFFIXES = (
+    "id", "ids", "code", "codes", "number", "numbers", "no", "num", "nr", "nbr", "name", "names",
+    "ref", "reference", "idlist", "idold", "idnew",
+)  # fmt: skip
+#: Words that name a person or an account holder on their own, whatever follows them.
+_HOLDER_WORDS = (
+    ("holder", "name"), ("beneficiary", "name"), ("nominee", "name"), ("customer", "client"),
+    ("investor", "client"), ("owner", "name"), ("trader", "user"), ("demat", "acct"),
+    ("terminal", "id"), ("ctcl", "id"), ("cuenta", "acct"), ("kunden", "client"),
+)  # fmt: skip
+#: Whole names that are an account or a person, too short for the word lists above.
+_HOLDER_EXACT = {"acc": "acct", "boacc": "acct", "accno": "acct", "cust": "client"}
+#: Market names that hold the word token: an instrument's token, not a session's.
+_TOKEN_MARKET = ("instrumenttoken", "symboltoken", "tokennumber", "tokenno", "exchangetoken")
 
 
 def normalise_key(key: str) -> str:
-    """``AppOrderID``, ``app_order_id``, ``"App Order Id"`` all become ``apporderid``."""
+    """``AppOrderID``, ``app_order_id``, ``"App Order Id:"``, ``OrderId1`` all become
+    ``apporderid``/``orderid``: lower case, letters and digits only, trailing digits dropped."""
     return _normalised(key)
 
 
 @lru_cache(maxsize=16_384)
 def _normalised(key: str) -> str:
-    return "".join(c for c in key.lower() if c not in " _-.\t")
+    # every character that is not an ASCII letter or digit goes (spaces, NBSP, zero-width,
+    # punctuation such as ":" or "#"); a trailing counter ("OrderId2") names the same thing
+    kept = "".join(c for c in key.lower() if c.isascii() and c.isalnum())
+    return kept.rstrip("0123456789") or kept
 
 
 def _kind_of(norm: str) -> str:
@@ -135,12 +157,23 @@ def key_action(key: str) -> str:
     for word, kind in _PERSONAL_WORDS:
         if word in norm:
             return kind
+    if norm.endswith(_TOKEN_MARKET):
+        return PLAIN
     if any(word in norm for word in _SECRET_WORDS) or norm.endswith(_SECRET_SUFFIXES):
         return SECRET
     # a person or an account named anywhere wins over a market word ("AccountCount")
     if any(word in norm for word, _ in _ID_WORDS):
         return _kind_of(norm)
-    if norm.endswith(_MARKET_SUFFIXES + _NOT_ID_ENDINGS):
+    for word, kind in _HOLDER_WORDS:
+        if word in norm:
+            return kind
+    if norm in _HOLDER_EXACT:
+        return _HOLDER_EXACT[norm]
+    # an order, a trade or an execution named with an id suffix is an id, market words or not
+    # ("ProductOrderId", "OrderStatusId")
+    if norm.endswith(_ID_SUFFIXES) and any(word in norm for word, _ in _KIND_WORDS):
+        return _kind_of(norm)
+    if norm in _NOT_ID_ENDINGS or norm.endswith(_MARKET_SUFFIXES):
         return PLAIN
     if any(word in norm for word in _MARKET_WORDS):
         return PLAIN

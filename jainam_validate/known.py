@@ -24,6 +24,8 @@ import ahocorasick
 _FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 #: A cut-off value shorter than this is not worth hiding (and would hide ordinary words).
 MIN_PREFIX = 4
+#: At most this many zeros in front of an all-digit id are taken as its padding.
+_MAX_PADDING = 16
 
 
 class Edge(Enum):
@@ -113,8 +115,11 @@ class KnownValues:
             start, end = end_index - len(key) + 1, end_index + 1
             entry = self._entries[key]
             if entry.edge is Edge.DIGITS:
-                while start > 0 and text[start - 1] == "0":
-                    start -= 1  # leading zeros belong to the id
+                # leading zeros belong to the id; bounded, so a run of zeros stays linear
+                floor = max(0, start - _MAX_PADDING)
+                if not entry.value.startswith("0"):
+                    while start > floor and text[start - 1] == "0":
+                        start -= 1
                 if (start > 0 and text[start - 1].isdigit()) or (
                     end < len(text) and text[end].isdigit()
                 ):

@@ -82,7 +82,11 @@ _PAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{5}[0-9]{4}[A-Z](?![A-Za-z0-9])")
 INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufdd0-\ufdef\ufff9-\ufffb"
-    "\ufffe\uffff\U000e0000-\U000e007f]"
+    "\ufffe\uffff\U000e0000-\U000e007f\u034f\ufe00-\ufe0f\U000e0100-\U000e01ef"
+    "\U0001d173-\U0001d17a\U00013430-\U0001343f]"
+    # combining marks between two ASCII letters or digits: "JC4\u0301187" is JC4187 to a reader
+    "|(?<=[A-Za-z0-9])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]{1,32}"
+    "(?=[A-Za-z0-9])"
 )
 #: ``key: value`` / ``key=value`` / ``"key": "value"`` (JSON-escaped quotes too) in free text:
 #: how ids are learned from a body that is not JSON, and how ``audit`` finds raw ones.
@@ -201,9 +205,12 @@ class Redactor:
 
     # -- learning ---------------------------------------------------------------------------
     def add_secret(self, value: str | None, label: str = "secret") -> None:
-        """Scrub ``value`` (and its encoded forms) everywhere from now on."""
-        if not value or value == PRO_CLIENT_PLACEHOLDER:
+        """Scrub ``value`` (and its encoded forms) everywhere from now on. A placeholder word
+        ("null", "undefined", ...) under a secret's name is not a secret."""
+        if not value or value == PRO_CLIENT_PLACEHOLDER or value.strip().casefold() in _NOT_SECRET:
             return
+        if label.startswith("secret:") and label not in _CONFIGURED and len(value) < 6:
+            return  # learned from a payload: a real token or key is never this short
         for form in encoded_forms(value):
             if len(form) >= MIN_SCRUB_LENGTH:
                 self._known.add(form, Entry(label, Edge.ANYWHERE, REDACTED))
@@ -234,7 +241,11 @@ class Redactor:
         text = value.strip() if isinstance(value, str) else str(value).strip()
         # A short all-digit id (a client code "2026") would match years and quantities in
         # free text: it is pseudonymised under its key, not hunted everywhere.
-        minimum = MIN_NUMERIC_SCRUB_LENGTH if text.isdigit() else MIN_SCRUB_LENGTH
+        # An all-letter id under 6 characters (a user "WIPRO") would match symbols and words.
+        if text.isdigit() or (text.isalpha() and text.isascii()):
+            minimum = MIN_NUMERIC_SCRUB_LENGTH
+        else:
+            minimum = MIN_SCRUB_LENGTH
         rule = f"identifier:{kind}"
         if kind == "client" and text != PRO_CLIENT_PLACEHOLDER and text not in self._client_ids:
             # However short, a client code is found by its context: clientID=ABC in a URL
@@ -392,8 +403,11 @@ class Redactor:
                         stack.append(_nested_json(child))
 
     def learn_text(self, text: str) -> None:
-        """Learn ids and secrets from a body that is not JSON (an error page, a cut-off or
-        mis-encoded body): every ``key: value`` pair whose key names one, by the key rule."""
+        """Learn ids and secrets from text that is not JSON (an error page, a cut-off or
+        mis-encoded body, a description, a header value): every ``key: value`` pair whose key
+        names one by the key rule, and, in prose or markup, every id-like token (a digit in
+        it) within three words after such a name ("<th>Client ID</th><td>JC4187</td>",
+        "Order No. 1100099124", "UserID(JC4188)")."""
         for m in KEY_VALUE.finditer(text):
             key = m.group("qkey") or m.group("key") or ""
             action = self._action(key)
@@ -402,6 +416,19 @@ class Redactor:
                 self.add_secret(value, label=f"secret:{normalise_key(key)}")
             elif action and _id_like(value):
                 self.note_identifier(value, action)
+        # markup read twice: without its tags (a table cell after its header), and with them
+        # as words (an input's name before its value)
+        for prose in (_TAG.sub(" ", text), text):
+            recent: list[str] = []
+            for m in _PROSE_TOKEN.finditer(prose):
+                token = m.group()
+                if any(c.isdigit() for c in token) and len(token) >= MIN_SCRUB_LENGTH:
+                    for size in (1, 2, 3):
+                        action = self._action(" ".join(recent[-size:])) if recent else PLAIN
+                        if action and action != SECRET:
+                            self.note_identifier(token.rstrip("._-"), action)
+                            break
+                recent = (recent + [token])[-3:]
 
     def redact(self, obj: Any) -> Any:
         """A copy of ``obj`` with sensitive keys replaced and every string scrubbed."""
@@ -422,7 +449,11 @@ class Redactor:
                 if kind is not None and value is not None:
                     clean[key] = self.add_identifier(value, kind)
                 elif isinstance(value, str):
-                    clean[key] = self._scrub_memo(value, memo)
+                    clean[key] = (
+                        value
+                        if _NUMBER_TEXT.fullmatch(value) and _market_number_key(key)
+                        else self._scrub_memo(value, memo)
+                    )
                 elif type(value) is int:
                     clean[key] = self._number(value, key)
                 else:
@@ -507,7 +538,13 @@ class Redactor:
                     hunt = isinstance(key, str) and is_listed(key)
                     out[safe_key] = self._alias(value, action, memo, depth, hunt)
                 elif isinstance(value, str):
-                    out[safe_key] = self._text(value, memo, depth)
+                    if _NUMBER_TEXT.fullmatch(value) and _market_number_key(str(key)):
+                        out[safe_key] = value  # a quantity or a price, whatever id it equals
+                    else:
+                        out[safe_key] = self._text(value, memo, depth)
+                elif isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+                    number = self._number(int(value), str(key))
+                    out[safe_key] = value if isinstance(number, int) else number
                 elif isinstance(value, dict | list | tuple):
                     out[safe_key] = self._transform(value, memo, depth + 1)
                 elif type(value) is int:
@@ -547,6 +584,20 @@ class Redactor:
 _MAX_DEPTH = 200
 
 
+#: Markup, and the word-like tokens of what is left (prose ids are learned from these).
+_TAG = re.compile(r"<[^<>]{0,256}>")
+_PROSE_TOKEN = re.compile(r"[A-Za-z0-9@._+-]{1,128}")
+#: Words a broker writes where a secret would be, which are not one.
+_NOT_SECRET = frozenset(
+    {"null", "none", "nil", "true", "false", "undefined", "expired", "invalid", "nan", "n/a",
+     "[redacted]", "redacted", "***", "****", "*****", "bearer", "basic", "empty"}
+)  # fmt: skip
+#: Labels of values given to the redactor by the harness itself (credentials, tokens).
+_CONFIGURED = frozenset({"secret:credential", "secret:token", "secret:configured"})
+#: A decimal as market data writes it (quantities, prices): never scrubbed under such a key.
+_NUMBER_TEXT = re.compile(r"-?[0-9][0-9,]*(?:\.[0-9]+)?")
+
+
 def _json_like(text: str) -> bool:
     return len(text) >= 2 and text[0] in "{[" and text[-1] in "}]"
 
@@ -560,6 +611,11 @@ def _nested_json(text: str) -> Any:
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict | list) else None
+
+
+def _market_number_key(key: str) -> bool:
+    folded = key.casefold()
+    return any(word in folded for word in _NOT_ID_NUMBERS)
 
 
 def _id_like(value: object) -> bool:

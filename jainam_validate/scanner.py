@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from jainam_validate.inert import md
 from jainam_validate.keys import is_identifier_key
 from jainam_validate.known import Spans
 from jainam_validate.redact import (
@@ -42,7 +43,7 @@ _ASSIGNMENT = re.compile(
 _OWN_RULE = re.compile(r"(?:encoded:)?(?:secret|identifier):[a-z0-9_]{1,40}")
 _PLACEHOLDERS = frozenset(
     {REDACTED.casefold(), "<redacted>", "***", PRO_CLIENT_PLACEHOLDER, "null", "none", "true",
-     "false", "env", ".env", "keyring", "sim", "replay"}  # credential *sources*, not values
+     "false", "undefined", "expired", "invalid", "env", ".env", "keyring", "sim", "replay"}
 )  # fmt: skip
 _PSEUDONYM = re.compile(r"[a-z]+_[0-9a-f]{8}\Z")
 _NEWLINE = re.compile("\n")
@@ -95,9 +96,13 @@ class Scanner:
     ``trusted`` are strings the user gave (paths, a label): the pattern rules do not fire
     inside them, since they are not broker data; known secrets and ids still do."""
 
-    def __init__(self, redactor: Redactor, trusted: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, redactor: Redactor, trusted: tuple[str, ...] = (), own: tuple[str, ...] = ()
+    ) -> None:
         self.redactor = redactor
-        self.trusted = tuple(t for t in trusted if len(t) >= 4)
+        forms = {form for t in trusted for form in (t, md(t))}  # report.md escapes them
+        self.trusted = tuple(t for t in forms if len(t) >= 4)
+        self.own = tuple(o for o in own if o)
 
     def _trusted_spans(self, text: str) -> list[tuple[int, int]]:
         spans = []
@@ -108,9 +113,26 @@ class Scanner:
                 start = text.find(value, start + len(value))
         return spans
 
+    def _own_spans(self, text: str) -> list[tuple[int, int]]:
+        spans = []
+        for value in self.own:
+            start = text.find(value)
+            while start != -1:
+                spans.append((start, start + len(value)))
+                start = text.find(value, start + len(value))
+        return spans
+
     def findings(self, text: str) -> Iterator[Finding]:
         taken = Spans()
+        own = self._own_spans(text) if self.own else []
         for match in self.redactor.matches_in(text, taken):
+            # an all-digit id that happens to equal a piece of our own run id is not a leak
+            if (
+                own
+                and match.rule.startswith("identifier")
+                and any(s <= match.start and match.end <= e for s, e in own)
+            ):
+                continue
             yield Finding(match.rule, match.start)
         mine = Spans()
         for start, end in self._trusted_spans(text) if self.trusted else []:

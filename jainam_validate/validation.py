@@ -419,6 +419,15 @@ def _write_sample(folder: RunFolder, result: FlowResult, session: Session) -> No
     )
 
 
+def _rescrub_texts(manifest: RunManifest, redactor: Redactor) -> None:
+    if manifest.error:
+        manifest.error = redactor.scrub(manifest.error)
+    manifest.checks = {
+        name: CheckResult.model_validate(redactor.scrub_strings(check.model_dump()))
+        for name, check in manifest.checks.items()
+    }
+
+
 def _user_strings(options: PassOptions) -> tuple[str, ...]:
     """What the user typed (paths, a label): never broker data, so pattern rules skip it."""
     values: list[str] = []
@@ -481,8 +490,10 @@ def _finish(
     manifest.exit_code = int(exit_code)
     manifest.verdict = verdict_of(statuses, int(exit_code), interrupted=interrupted).value
     try:
-        # values learned late in the pass are scrubbed from the earliest lines too
+        # values learned late in the pass are scrubbed from the earliest lines too, and from
+        # the error and check texts kept since (a failure quoted before its id was learned)
         folder.rescrub_timings()
+        _rescrub_texts(manifest, folder.redactor)
         manifest.leak_guard = {"known_values": folder.redactor.known_count}
         for result, session in samples:
             _write_sample(folder, result, session)

@@ -12,8 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from jainam_validate import audit as auditing
-from jainam_validate.audit import AuditResult, decode, files_under, sniff_utf16
+from jainam_validate.audit import AuditResult, files_under
 from jainam_validate.cli import app
+from jainam_validate.decoding import decode, sniff_utf16
 from jainam_validate.redact import Redactor
 from jainam_validate.scanner import Finding, Scanner
 

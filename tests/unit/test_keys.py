@@ -82,3 +82,33 @@ def test_secret_names(key: str) -> None:
 def test_spellings_normalise_to_one_name(spelling: str) -> None:
     assert normalise_key(spelling) == "apporderid"
     assert key_action(spelling) == "order"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        # words that end like a non-id word, counters, suffixes after "ID", punctuation
+        "SystemId", "ItemId", "MemberFirmId", "PlatformId", "TermId", "SubId", "SolId",
+        "OrderId1", "order_id2", "orderIds2", "TradeIDList", "AppOrderIDOld", "uid1",
+        "Order ID\u00a0", "Order ID:", "OrderId#", "Order\u200bId",
+        # an order id named with market words in it
+        "ProductOrderId", "OrderStatusId", "InstrumentOrderId", "TimeOrderId", "SubscriptionId",
+        # a holder or an account without an id suffix
+        "Holder", "Beneficiary", "Nominee", "Demat", "Customer", "Investor", "Owner", "Trader",
+        "acc", "BOAcc", "OrderRef", "OrderReference", "TradeRef", "OrderNbr", "Kunden-Nr",
+        "numeroCuenta", "Terminal", "CTCL",
+    ],
+)  # fmt: skip
+def test_names_a_reviewer_found_are_identifiers(key: str) -> None:
+    assert is_identifier_key(key), key
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "instrument_token", "SymbolToken", "TokenNumber", "SecurityId", "SecurityCode",
+        "NseCode", "BseCode", "UnderlyingName", "IsinNo", "SeqNo",
+    ],
+)  # fmt: skip
+def test_market_names_with_token_or_id_words_stay_plain(key: str) -> None:
+    assert key_action(key) == PLAIN, key

@@ -291,3 +291,78 @@ def test_audit_finds_raw_ids_by_the_key_rule_without_knowing_them(text: str) -> 
 )
 def test_our_own_evidence_scans_clean(text: str) -> None:
     assert list(Scanner(Redactor(KEY)).findings(text)) == []
+
+
+# -- a second review's cases -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("page", "value"),
+    [
+        ('<input name="clientID" value="XZ55120">', "XZ55120"),
+        ("<b>Account:</b> XZ55121", "XZ55121"),
+        ("<th>Client ID</th><td>XZ55122</td>", "XZ55122"),
+        ("ClientID -> XZ55125", "XZ55125"),
+        ("UserID(XZ55126)", "XZ55126"),
+        ("Order No. 1100099124 rejected", "1100099124"),
+    ],
+)
+def test_ids_in_markup_and_prose_are_learned(page: str, value: str) -> None:
+    redactor = Redactor(KEY)
+    redactor.learn_text(page)
+    assert value not in redactor.scrub(f"later {value} again")
+
+
+@pytest.mark.parametrize("form", ["JC\ufe004187", "JC\u034f4187", "JC4\u0301187", "J\u200cC4187"])
+def test_ids_split_by_marks_or_selectors_are_whole_again(form: str) -> None:
+    redactor = Redactor(KEY)
+    redactor.add_identifier("JC4187", "client")
+    assert "4187" not in redactor.scrub(f"echo {form}")
+
+
+def test_a_run_of_zeros_with_an_all_zero_id_known_stays_linear() -> None:
+    import time
+
+    redactor = Redactor(KEY)
+    redactor.learn({"ExchangeOrderID": "000000"})
+    times = []
+    for size in (2_000, 20_000):
+        start = time.perf_counter()
+        redactor.scrub("0" * size)
+        times.append(time.perf_counter() - start)
+    assert times[1] / max(times[0], 1e-4) < 30  # linear grows ~10x, quadratic ~100x
+
+
+def test_quantities_and_prices_are_never_scrubbed_by_an_equal_id() -> None:
+    redactor = Redactor(KEY)
+    redactor.learn({"ParentOrderID": "250000"})
+    rows = redactor.redact_rows([{"quantity": "250000", "price": "250000.50"}], {})
+    assert rows == [{"quantity": "250000", "price": "250000.50"}]
+    out = redactor.redact({"HoldingQuantity": "250000", "Note": "ref 250000", "X": 250000.0})
+    assert out["HoldingQuantity"] == "250000"
+    assert "250000" not in out["Note"] and out["X"].startswith("order_")
+
+
+def test_placeholder_words_are_never_learned_as_secrets() -> None:
+    redactor = Redactor(KEY)
+    redactor.learn({"RefreshToken": "null", "token": "undefined", "Password": "abc"})
+    redactor.learn_text("Unauthorized (token: null)")
+    assert redactor.scrub('{"value": null, "x": "undefined abc"}') == (
+        '{"value": null, "x": "undefined abc"}'
+    )
+    assert list(Scanner(redactor).findings("authorization: undefined")) == []
+
+
+def test_a_known_id_equal_to_a_piece_of_our_run_id_is_not_a_leak() -> None:
+    redactor = Redactor(KEY)
+    redactor.learn({"OrderUniqueIdentifier": "20261130"})
+    run_id = "20261130T101500Z-0a1b"
+    text = f'{{"run_id": "{run_id}", "note": "20261130"}}'
+    rules = [f.rule for f in Scanner(redactor, own=(run_id,)).findings(text)]
+    assert rules == ["identifier:ouid"]  # the one in "note" only
+
+
+def test_a_label_is_trusted_in_its_markdown_form_too() -> None:
+    from jainam_validate.inert import md
+
+    label = "main-9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b"
+    scanner = Scanner(Redactor(KEY), trusted=(label,))
+    assert list(scanner.findings(f"| label | {md(label)} |")) == []

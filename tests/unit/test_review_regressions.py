@@ -191,11 +191,11 @@ def test_numbers_under_instrument_keys_are_never_pseudonymised() -> None:
     r = Redactor(b"k" * 32)
     r.add_identifier("500325", "client")
     out = r.redact(
-        {"ExchangeInstrumentID": 500325, "HoldingQuantity": 500325, "Ref": 500325, "RefID": 7}
+        {"ExchangeInstrumentID": 500325, "HoldingQuantity": 500325, "Extra": 500325, "RefID": 7}
     )
     assert out["ExchangeInstrumentID"] == 500325 and out["HoldingQuantity"] == 500325
     # a known id under a plain key is still found; a name ending in ID is an id by the key rule
-    assert out["Ref"] == r.add_identifier("500325", "client")
+    assert out["Extra"] == r.add_identifier("500325", "client")
     assert out["RefID"].startswith("id_")
     rows = r.redact_rows([{"nse_instrument_id": 500325}], {})
     assert rows == [{"nse_instrument_id": 500325}]
