@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import fidelity, overhead, scale, startup
+from bench import fidelity, overhead, regex_linear, scale, startup
 from bench.common import ROOT, Budget, BudgetExceeded, Figure, print_table, skipped
 
-SECTIONS: tuple[str, ...] = ("fidelity", "overhead", "scale", "startup", "pass")
+SECTIONS: tuple[str, ...] = ("fidelity", "overhead", "scale", "startup", "pass", "regex")
 
 
 def _ints(text: str) -> list[int]:
@@ -32,7 +32,8 @@ def _ints(text: str) -> list[int]:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="bench/run.py",
-        description="Benchmarks for jainam-validate (fidelity, overhead, scale, start-up, pass).",
+        description="Benchmarks for jainam-validate (fidelity, overhead, scale, start-up, pass, "
+        "regex linear time).",
     )
     p.add_argument(
         "--only", action="append", choices=SECTIONS, help="run only this section (repeatable)"
@@ -172,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "startup": lambda: startup.run_startup(args.startup_runs, workdir=workdir, budget=budget),
         "pass": lambda: startup.run_pass(args.pass_runs, workdir=workdir, budget=budget),
+        "regex": lambda: regex_linear.run(
+            workdir=workdir, budget=budget, only=("rules",) if args.quick else ("rules", "entries")
+        ),
     }
     timings: dict[str, float] = {}
     try:
