@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-.PHONY: setup demo test smoke lint typecheck check clean bench
+.PHONY: setup demo test unit smoke lint typecheck check clean bench
 setup: $(STAMP)
 
 ## A whole validation pass against the built-in simulator: no account, no network.
@@ -22,6 +22,10 @@ demo: $(STAMP)
 ## The test suite: unit tests (no network) and end-to-end tests against the simulator.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## The fast tests: unit and simulator integration, no subprocess end-to-end (about a minute).
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit tests/integration
 
 ## CI smoke: a whole pass replayed from each shipped cassette (no network, no credentials),
 ## then an audit of everything it wrote.

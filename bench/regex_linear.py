@@ -17,10 +17,10 @@ and its prefixes repeated. A screening pass at 1 KB and 10 KB picks the worst tw
 largest growth, the largest time); those are timed at 10 KB, 100 KB and 1 MB, best of 3 (a run
 of ``LONG_RUN_S`` or more is not repeated; in the test, nor is a 1 MB run already under the
 limit: noise only adds time, so more runs could only lower the growth). The entry points
-(``scrub``, ``redact``, ``Scanner.findings``, ``audit`` of a one-line file, ``learn_text`` where
-it exists) run on a fixed list of adversarial texts, each on a fresh ``Redactor(b"k"*32)`` that
-knows three secrets and three ids; ``audit`` is also timed on a 2 MB line (growth from 1 MB
-below ``HUGE_LIMIT``).
+(``scrub``, ``redact``, ``Scanner.findings``, ``audit`` of a one-line file, and ``learn_text``
+where it exists, on the key=value texts) run on a fixed list of adversarial texts, each on a
+fresh ``Redactor(b"k"*32)`` that knows three secrets and three ids; ``audit`` is also timed on a
+2 MB line (growth from 1 MB below ``HUGE_LIMIT``).
 
 CPython's regex engine holds the GIL and cannot be interrupted, so every run happens in a
 forked worker process that is killed on time-out (and forked again for the next run):
@@ -511,16 +511,14 @@ def entry_inputs() -> list[Attack]:
         repeat("token=Xy7pQ2zR9wL "),
         repeat("clientID="),
         repeat("clientID=AB12345&"),
-        repeat('"clientID": "'),
         repeat("9"),
         repeat("5520013"),
         repeat("%3D"),
         repeat("ab.cd@ex.in "),
         repeat("ABCDE1234F "),
-        Attack("JWT-shaped tokens*k", ("repeat", "eyJ" + "a" * 20 + "." + "b" * 20 + ".c2ln " * 1)),
+        Attack("JWT-shaped tokens*k", ("repeat", f"eyJ{'a' * 20}.{'b' * 20}.{'c' * 20} ")),
         repeat("AB12345 JC4187 "),
         repeat("\\u0041"),
-        repeat("&#x41;"),
         repeat("order: 1100012345 "),
     ]
 
@@ -1062,6 +1060,8 @@ def register_entries(registry: dict[str, Job], workdir: Path) -> list[EntryCase]
     cases = []
     for entry, (prepare, run) in entry_points(workdir).items():
         for attack in entry_inputs():
+            if entry == "learn_text" and not any(c in attack.label for c in ":="):
+                continue  # it only reads key: value / key=value pairs
             case = EntryCase(entry, attack)
             registry[case.key] = Job(attack.spec, prepare, run)
             cases.append(case)

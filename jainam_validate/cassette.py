@@ -30,7 +30,6 @@ from jainam_validate.timing import now_iso
 FORMAT = "jainam-validate-cassette"
 VERSION = 1
 INDEX = "cassette.json"
-RESPONSE_HEADERS = ("content-type", "retry-after")  # nothing else is kept (no cookies, no auth)
 
 
 @dataclass

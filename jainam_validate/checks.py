@@ -58,6 +58,7 @@ class PassFacts:
     stopped: str | None = None  # why the pass ended early (interrupted, or the exit's meaning)
     interrupted: bool = False
     priced: Mapping[str, Any] | None = None  # PnlResult.check() of the last priced holdings
+    iterations: int = 1  # samples asked for per book (warm-up excluded)
 
 
 def _not_reached(facts: PassFacts) -> CheckResult:
@@ -185,6 +186,12 @@ def book_check(flow: str, summary: FlowSummary | None, facts: PassFacts) -> Chec
         return CheckResult(
             status=Status.FAIL,
             detail=f"{summary.warmup_failed} warm-up sample(s) failed (see Deviations)",
+        )
+    if facts.stopped and summary.samples < facts.iterations:
+        return CheckResult(
+            status=Status.NOT_PROVEN,
+            detail=f"partial: {summary.samples} of {facts.iterations} samples before "
+            f"{facts.stopped}",
         )
     if _empty_only(summary):
         said = f"every sample ({summary.samples}) answered an empty book, 0 rows"

@@ -32,12 +32,6 @@ class Verdict:
     error: str | None  # raw text: scrub before writing
     body_text: str | None = None  # a non-JSON body, raw: scrub first, then cut (Redactor.cut)
 
-    @property
-    def description(self) -> str:
-        if self.envelope is None:
-            return ""
-        return str(self.envelope.get("description") or "")
-
 
 def is_json_content(content_type: str | None) -> bool:
     return content_type is not None and "json" in content_type.lower()

@@ -251,6 +251,8 @@ def _boundary(io: Io) -> Iterator[None]:
     try:
         yield
     except errors.JainamError as exc:
+        if _DEBUG.traceback and isinstance(exc, errors.InternalError) and exc.original:
+            raise exc.original from None  # --traceback: the bug itself, for the person asking
         _fail(io, str(exc), int(exc.exit_code))
     except KeyboardInterrupt:
         _fail(
@@ -259,6 +261,8 @@ def _boundary(io: Io) -> Iterator[None]:
     except (typer.Exit, typer.Abort, TyperException):
         raise  # Typer's own exits and usage errors
     except Exception as exc:  # never a traceback: its text could quote broker data
+        if _DEBUG.traceback:
+            raise  # --traceback: the person at the keyboard asked to see the bug itself
         failure = errors.InternalError.from_exception(exc)
         _fail(io, str(failure), int(failure.exit_code))
 
@@ -274,14 +278,26 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+@dataclass
+class _Debug:
+    traceback: bool = False
+
+
+#: Hidden ``--traceback``: a bug shows its real traceback instead of "internal error: type in
+#: file:line" (which is all anyone else ever sees, since a message could quote broker data).
+_DEBUG = _Debug()
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    traceback: Annotated[bool, typer.Option("--traceback", hidden=True)] = False,
 ) -> None:
     """Validate a Jainam XTS integration: log in, fetch books, time and redact every call."""
+    _DEBUG.traceback = traceback
 
 
 # -- login -----------------------------------------------------------------------------------
@@ -972,10 +988,7 @@ def store_creds(
                     )
                 values[name] = typer.prompt(name, hide_input=True)
         for name, value in values.items():
-            try:
-                store.set(name, value)
-            except RuntimeError as exc:
-                raise errors.ConfigError(str(exc)) from None
+            store.set(name, value)  # KeyringError (exit 2) names the entry, never the value
             io.note(f"stored {name} ({fingerprint(value)})")
 
 

@@ -106,7 +106,6 @@ class RawExchange:
     query: dict[str, str] = field(default_factory=dict)  # raw values: redact before writing
     retry_after: str | None = None
     error_class: str | None = None
-    error_message: str | None = None
     timed_out: bool = False
     simulated: bool = False  # the answer came from jainam-validate's own simulator
 
@@ -224,18 +223,14 @@ class XtsClient:
         except httpx.TimeoutException as exc:
             raw.timed_out = True
             raw.error_class = type(exc).__name__
-            raw.error_message = str(exc)
         except httpx.HTTPError as exc:
+            # the class only: httpx's message can quote the URL, and with it a query's ids
             raw.error_class = type(exc).__name__
-            raw.error_message = str(exc)
         else:
             if body is None:
                 # Recorded as an httpx timeout is: status as received, no body, no api_ms.
                 raw.timed_out = True
                 raw.error_class = DEADLINE_EXCEEDED
-                raw.error_message = (
-                    f"no complete answer within the read timeout ({self._timeouts.read:g} s)"
-                )
             else:
                 raw.body = body
                 raw.body_read = time.perf_counter()

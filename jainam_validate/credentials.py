@@ -14,6 +14,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from jainam_validate import errors
+
 SERVICE = "jainam-validate"
 
 #: The four secrets ``store-creds`` manages, by their environment names.
@@ -81,14 +83,16 @@ class KeyringStore:
         return value or None
 
     def set(self, name: str, value: str) -> None:
-        """Store one value; raises RuntimeError (without the value) if the keyring refuses."""
+        """Store one value; raises KeyringError (without the value) if the keyring refuses."""
         backend = self._keyring()
         if backend is None:
-            raise RuntimeError(self._unavailable or "keyring unavailable")
+            raise errors.KeyringError(self._unavailable or "keyring unavailable")
         try:
             backend.set_password(SERVICE, name, value)
         except Exception as exc:
-            raise RuntimeError(f"keyring refused to store {name} ({type(exc).__name__})") from None
+            raise errors.KeyringError(
+                f"keyring refused to store {name} ({type(exc).__name__})"
+            ) from None
 
     def delete(self, name: str) -> bool:
         """Delete one entry; False when there was none or the keyring is unavailable."""

@@ -8,7 +8,8 @@ identifier::
     JainamError (2)
     ├── UsageError (2)            bad flag or value
     │   ├── ConfigError (2)       unreadable/malformed .env, inconsistent configuration
-    │   │   └── MissingCredential (2)
+    │   │   ├── MissingCredential (2)
+    │   │   └── KeyringError (2)      the OS keyring refused
     │   ├── NotAnXtsApi (2)       the base URL answers the login route with HTML or 404
     │   └── ReadOnlyViolation (2) a route outside the read-only allow-list was about to be sent
     ├── BrokerError (1)           the broker answered, but not with a usable result
@@ -82,6 +83,10 @@ class MissingCredential(ConfigError):
         )
 
 
+class KeyringError(ConfigError):
+    """The OS keyring refused to store or give a value (the value is never in the message)."""
+
+
 class NotAnXtsApi(UsageError):
     """The configured base URL does not answer like an XTS API (HTML page or 404 on login)."""
 
@@ -101,6 +106,7 @@ class InternalError(JainamError):
     could quote broker data; only the exception type and where it was raised are."""
 
     exit_code = ExitCode.CHECKS_FAILED
+    original: BaseException | None = None
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> InternalError:
@@ -109,10 +115,12 @@ class InternalError(JainamError):
 
         frames = traceback.extract_tb(exc.__traceback__)
         where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-        return cls(
+        error = cls(
             f"internal error: {type(exc).__name__}{where}; details are not shown because they "
             "could hold broker data; please report it with this line"
         )
+        error.original = exc  # shown only under the CLI's hidden --traceback
+        return error
 
 
 class AuthError(JainamError):

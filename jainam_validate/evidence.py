@@ -141,7 +141,7 @@ class RunFolder:
         line = self._timing_line(record.model_dump(mode="json"))
         self.guard(line, TIMINGS)
         if self._timings is None:
-            self._timings = open(self.path / TIMINGS, "a", encoding="utf-8")  # noqa: SIM115
+            self._timings = open(self.path / TIMINGS, "a", encoding="utf-8")
         self._timings.write(line)
         self._timings.flush()
 

@@ -104,18 +104,11 @@ class Scanner:
         self.trusted = tuple(t for t in forms if len(t) >= 4)
         self.own = tuple(o for o in own if o)
 
-    def _trusted_spans(self, text: str) -> list[tuple[int, int]]:
+    @staticmethod
+    def _occurrences(text: str, values: tuple[str, ...]) -> list[tuple[int, int]]:
+        """Where each of ``values`` stands in ``text``."""
         spans = []
-        for value in self.trusted:
-            start = text.find(value)
-            while start != -1:
-                spans.append((start, start + len(value)))
-                start = text.find(value, start + len(value))
-        return spans
-
-    def _own_spans(self, text: str) -> list[tuple[int, int]]:
-        spans = []
-        for value in self.own:
+        for value in values:
             start = text.find(value)
             while start != -1:
                 spans.append((start, start + len(value)))
@@ -124,7 +117,7 @@ class Scanner:
 
     def findings(self, text: str) -> Iterator[Finding]:
         taken = Spans()
-        own = self._own_spans(text) if self.own else []
+        own = self._occurrences(text, self.own) if self.own else []
         for match in self.redactor.matches_in(text, taken):
             # an all-digit id that happens to equal a piece of our own run id is not a leak
             if (
@@ -135,7 +128,7 @@ class Scanner:
                 continue
             yield Finding(match.rule, match.start)
         mine = Spans()
-        for start, end in self._trusted_spans(text) if self.trusted else []:
+        for start, end in self._occurrences(text, self.trusted) if self.trusted else []:
             mine.claim(start, end)
         mine.next_family()
         for m in _ASSIGNMENT.finditer(text):

@@ -292,6 +292,7 @@ def execute(
         stopped=_stop_reason(failure, interrupted),
         interrupted=interrupted,
         priced=holdings_pnl.check() if holdings_pnl is not None else None,
+        iterations=max(options.iterations - options.warmup, 1),
     )
     with _signals_deferred():
         exit_code = _finish(
@@ -398,7 +399,7 @@ def _cache(store: KeyringStore, settings: Settings, session: Session) -> None:
                 market_expires=session.market_expires,
             ),
         )
-    except RuntimeError:
+    except errors.KeyringError:
         pass  # caching is a convenience; the keyring's refusal is not the run's failure
 
 

@@ -74,3 +74,22 @@ def test_the_exit_code_and_run_json_always_agree(
     manifest = json.loads(manifest_path.read_text())
     assert result.exit_code == expected == manifest["exit_code"], result.output
     assert manifest["verdict"] == "FAIL"
+
+
+def test_traceback_flag_shows_a_bug_to_the_person_who_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from jainam_validate import cli, harness
+
+    def boom(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(harness.Harness, "fetch", boom)
+    monkeypatch.setattr(cli, "_DEBUG", cli._Debug())
+    result = CliRunner().invoke(cli.app, ["--traceback", "fetch", "positions", "--sim"])
+    assert isinstance(result.exception, ValueError)
+    monkeypatch.setattr(cli, "_DEBUG", cli._Debug())
+    hidden = CliRunner().invoke(cli.app, ["fetch", "positions", "--sim"])
+    assert hidden.exit_code == 1 and "a bug" not in hidden.output

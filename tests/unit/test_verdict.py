@@ -261,3 +261,12 @@ def test_live_capture(
 ) -> None:
     check = capture_check(facts(target_kind=kind, interrupted=interrupted), records)
     assert check.status == expected
+
+
+def test_a_book_cut_short_by_a_stop_is_not_proven() -> None:
+    records = [rec("positions", 1, Outcome.OK, rows=3)]
+    summary = summarise(records)["positions"]
+    stopped = facts(stopped="the run was interrupted", interrupted=True, iterations=3)
+    check = book_check("positions", summary, stopped)
+    assert check.status == N and "partial: 1 of 3 samples" in check.detail
+    assert book_check("positions", summary, facts(iterations=1)).status == P
