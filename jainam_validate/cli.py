@@ -755,11 +755,9 @@ def drift(
     verbose: Verbose = False,
 ) -> None:
     """Report payload-shape drift (added, removed, retyped fields, codes); exit 1 on drift."""
-    import tempfile
 
     from jainam_validate import cassette, errors
     from jainam_validate import drift as drifting
-    from jainam_validate.validation import execute
 
     io = _io(json_out, no_color, verbose)
     with _boundary(io):
@@ -770,23 +768,13 @@ def drift(
         if against is not None:
             fresh = cassette.load(against)
         else:
-            with tempfile.TemporaryDirectory(prefix="jv-drift-") as tmp:
-                flags = BrokerOptions(
-                    sim=sim, sim_profile=sim_profile, record=Path(tmp) / "fresh",
-                    evidence_dir=evidence_dir,
-                )  # fmt: skip
-                with open_target(flags, note=io.note, debug=io.debug) as ctx:
-                    options = replace(flags.pass_options("drift"), market_session=True, pnl=True)
-                    fresh_pass = execute(
-                        ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store
-                    )
-                fresh = cassette.load(Path(tmp) / "fresh")
-                fresh_exit = int(fresh_pass.exit_code)
-                if fresh_exit:
-                    io.note(
-                        f"the fresh pass exited {fresh_exit} (see {fresh_pass.folder.path}): "
-                        "flows that failed there are not compared"
-                    )
+            flags = BrokerOptions(sim=sim, sim_profile=sim_profile, evidence_dir=evidence_dir)
+            fresh, fresh_exit, folder = drifting.fresh_pass(flags, note=io.note, debug=io.debug)
+            if fresh_exit:
+                io.note(
+                    f"the fresh pass exited {fresh_exit} (see {folder}): "
+                    "flows that failed there are not compared"
+                )
         drifts, unmatched = drifting.compare(baseline, fresh)
         if io.json:
             data = {
@@ -922,8 +910,10 @@ def store_creds(
     verbose: Verbose = False,
 ) -> None:
     """Keep the four XTS secrets in the OS keyring (never as command-line arguments)."""
-    from jainam_validate import errors
-    from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore, fingerprint
+    from dataclasses import asdict
+
+    from jainam_validate import credentials, errors
+    from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
     from jainam_validate.settings import Layers, dotenv_in_cwd
 
     io = _io(json_out, no_color, verbose)
@@ -934,44 +924,24 @@ def store_creds(
         store = KeyringStore()
         layers = Layers(dict(os.environ), dotenv, store)
         if check:
-            report = {}
-            for name in CREDENTIAL_NAMES:
-                found = layers.lookup(name)
-                report[name] = (
-                    {
-                        "source": found.source,
-                        "fingerprint": fingerprint(found.value.get_secret_value()),
-                    }
-                    if found
-                    else {"source": None, "fingerprint": None}
-                )
+            report = credentials.check_sources(layers)
             _keyring_note(io, store)
             if io.json:
-                sys.stdout.write(json.dumps(report, indent=2, sort_keys=True) + "\n")
+                data = {name: asdict(item) for name, item in report.items()}
+                sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
             else:
                 for name, item in report.items():
-                    where = item["source"] or "not set"
-                    io.out.print(f"{name:32} {where:8} {item['fingerprint'] or ''}".rstrip())
-            missing = [n for n, item in report.items() if item["source"] is None]
+                    where = item.source or "not set"
+                    io.out.print(f"{name:32} {where:8} {item.fingerprint or ''}".rstrip())
+            missing = [n for n, item in report.items() if item.source is None]
             raise typer.Exit(2 if missing else 0)
-        if store.unavailable_reason:
-            raise errors.ConfigError(
-                f"keyring unavailable ({store.unavailable_reason}): keep the secrets in .env "
-                "(chmod 600, single-quoted) or the environment instead"
-            )
+        credentials.ensure_available(store)  # before a single prompt
         if delete:
-            removed = [n for n in CREDENTIAL_NAMES if store.delete(n)]
-            io.note(
-                f"removed {len(removed)} of {len(CREDENTIAL_NAMES)} credentials from the keyring"
-            )
+            from urllib.parse import urlsplit
+
             base = layers.plain("JAINAM_BASE_URL", "")
-            if base:
-                from urllib.parse import urlsplit
-
-                from jainam_validate.credentials import forget_session
-
-                if forget_session(store, urlsplit(base).netloc):
-                    io.note("removed the cached session tokens of JAINAM_BASE_URL's host")
+            for line in credentials.delete_all(store, urlsplit(base).netloc if base else None):
+                io.note(line)
             return
         values: dict[str, str] = {}
         for name in CREDENTIAL_NAMES:
@@ -987,9 +957,8 @@ def store_creds(
                         "environment or .env"
                     )
                 values[name] = typer.prompt(name, hide_input=True)
-        for name, value in values.items():
-            store.set(name, value)  # KeyringError (exit 2) names the entry, never the value
-            io.note(f"stored {name} ({fingerprint(value)})")
+        for line in credentials.store_all(store, values):
+            io.note(line)
 
 
 # -- simulate --------------------------------------------------------------------------------

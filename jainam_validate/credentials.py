@@ -143,3 +143,55 @@ def load_session(store: KeyringStore, host: str) -> CachedSession | None:
 
 def forget_session(store: KeyringStore, host: str) -> bool:
     return store.delete(_session_entry(host))
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """Where one credential would come from, and its fingerprint; never its value."""
+
+    source: str | None
+    fingerprint: str | None
+
+
+def check_sources(layers: Any) -> dict[str, SourceReport]:
+    """``store-creds --check``: per credential, the source that supplies it (env, .env,
+    keyring) and its fingerprint, in precedence order (``layers`` is settings.Layers)."""
+    report: dict[str, SourceReport] = {}
+    for name in CREDENTIAL_NAMES:
+        found = layers.lookup(name)
+        report[name] = (
+            SourceReport(found.source, fingerprint(found.value.get_secret_value()))
+            if found
+            else SourceReport(None, None)
+        )
+    return report
+
+
+def ensure_available(store: KeyringStore) -> None:
+    """Raise KeyringError (exit 2) when there is no usable keyring, before anything is asked."""
+    if store.unavailable_reason:
+        raise errors.KeyringError(
+            f"keyring unavailable ({store.unavailable_reason}): keep the secrets in .env "
+            "(chmod 600, single-quoted) or the environment instead"
+        )
+
+
+def store_all(store: KeyringStore, values: dict[str, str]) -> list[str]:
+    """Store each value; returns one line per entry (name and fingerprint, never the value).
+    Raises KeyringError (exit 2) when the keyring is unavailable or refuses."""
+    ensure_available(store)
+    lines = []
+    for name, value in values.items():
+        store.set(name, value)
+        lines.append(f"stored {name} ({fingerprint(value)})")
+    return lines
+
+
+def delete_all(store: KeyringStore, host: str | None) -> list[str]:
+    """Remove the four secrets (and the cached session tokens of ``host``); returns lines."""
+    ensure_available(store)
+    removed = [n for n in CREDENTIAL_NAMES if store.delete(n)]
+    lines = [f"removed {len(removed)} of {len(CREDENTIAL_NAMES)} credentials from the keyring"]
+    if host and forget_session(store, host):
+        lines.append("removed the cached session tokens of JAINAM_BASE_URL's host")
+    return lines

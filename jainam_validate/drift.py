@@ -13,9 +13,13 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jainam_validate.cassette import Cassette
+
+if TYPE_CHECKING:
+    from jainam_validate.targets import BrokerOptions, Note
 
 _DYNAMIC_KEY = re.compile(r"[A-Z]{2}[A-Z0-9]{9}[0-9]\Z")  # ISIN
 
@@ -110,3 +114,25 @@ def compare(baseline: Cassette, fresh: Cassette) -> tuple[list[Drift], list[str]
             )  # fmt: skip
     unmatched = sorted(set(old) ^ set(new))
     return drifts, unmatched
+
+
+def fresh_pass(options: BrokerOptions, *, note: Note, debug: Note) -> tuple[Cassette, int, Path]:
+    """A whole pass against ``options``' target (``--sim`` or the configured broker), recorded
+    into a temporary cassette: (that cassette, the pass's exit code, its run folder)."""
+    import tempfile
+    from dataclasses import replace
+
+    from jainam_validate import cassette
+    from jainam_validate.targets import open_target
+    from jainam_validate.validation import execute
+
+    with tempfile.TemporaryDirectory(prefix="jv-drift-") as tmp:
+        recorded = replace(options, record=Path(tmp) / "fresh")
+        with open_target(recorded, note=note, debug=debug) as ctx:
+            pass_options = replace(
+                recorded.pass_options("drift"), target=ctx.target, market_session=True, pnl=True
+            )
+            result = execute(
+                ctx.settings, ctx.layers, pass_options, redactor=ctx.redactor, store=ctx.store
+            )
+        return cassette.load(Path(tmp) / "fresh"), int(result.exit_code), result.folder.path
