@@ -496,11 +496,13 @@ class Harness:
             return False
         return True
 
-    def _skip(self, flow: str, route: str, query: Mapping[str, str], sample: int) -> TimingRecord:
+    def _skip(
+        self, flow: str, method: str, route: str, query: Mapping[str, str], sample: int
+    ) -> TimingRecord:
         """Record a sample not sent because the route's circuit is open."""
         record = TimingRecord(
             run_id=self.run_id, flow=flow, sample=sample, attempt=1,
-            method="POST" if flow == "quotes" else "GET", route=route,
+            method=method, route=route,
             query_keys=sorted(query), status=None, outcome=Outcome.SKIPPED,
             requested_at=now_iso(), responded_at=None, api_ms=None, transform_ms=None,
             total_ms=0.0, sample_ms=0.0, phases=Phases(), conn_reused=None, bytes=None,
@@ -516,7 +518,7 @@ class Harness:
         prefix = session.market_data_prefix or self.settings.market_data_prefix
         route = f"{prefix}{MARKET_QUOTES}"
         if self.breaker.is_open(route):
-            record = self._skip(Flow.QUOTES, route, {}, self._quote_samples)
+            record = self._skip(Flow.QUOTES, "POST", route, {}, self._quote_samples)
             return QuoteResult(Outcome.SKIPPED, None, record)
 
         def transform(
@@ -554,7 +556,7 @@ class Harness:
             flow, session.account_type, self.settings.client_id.get_secret_value(), day_or_net
         )
         if self.breaker.is_open(route):
-            record = self._skip(flow, route, params, sample)
+            record = self._skip(flow, "GET", route, params, sample)
             return FlowResult(flow=flow, sample=sample, outcome=Outcome.SKIPPED, record=record)
 
         def transform(

@@ -5,8 +5,7 @@ import pytest
 
 from jainam_validate import errors
 from jainam_validate.client import XtsClient, is_allowed
-
-from .xts_fakes import ROOT, investor_router
+from tests.support.xts_fakes import ROOT, investor_router
 
 
 @pytest.mark.parametrize(

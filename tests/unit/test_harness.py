@@ -13,8 +13,7 @@ from jainam_validate.harness import Harness, book_request
 from jainam_validate.redact import Redactor
 from jainam_validate.settings import AccountType, Layers, Settings
 from jainam_validate.timing import Outcome, TimingRecord
-
-from .xts_fakes import (
+from tests.support.xts_fakes import (
     CLIENT,
     HOLDINGS,
     POSITIONS,

@@ -18,8 +18,7 @@ from jainam_validate.pnl import (
 )
 from jainam_validate.settings import AccountType
 from jainam_validate.timing import Outcome
-
-from .xts_fakes import ROOT, TOKEN_I, envelope, make, md_login_ok
+from tests.support.xts_fakes import ROOT, TOKEN_I, envelope, make, md_login_ok
 
 
 def quote_string(segment: int, instrument: int, ltp: object, *, root: bool = False) -> str:

@@ -13,8 +13,7 @@ from jainam_validate.classify import classify
 from jainam_validate.client import DEADLINE_EXCEEDED, Timeouts, XtsClient
 from jainam_validate.timing import Outcome
 from jainam_validate.xts import POSITIONS
-
-from .xts_fakes import ROOT
+from tests.support.xts_fakes import ROOT
 
 BODY = json.dumps({"type": "success", "code": "s-portfolio-0001", "result": {"x": 1}}).encode()
 

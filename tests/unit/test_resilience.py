@@ -8,8 +8,7 @@ import respx
 from jainam_validate.resilience import CircuitBreaker, RateLimiter, RetryPolicy
 from jainam_validate.settings import AccountType
 from jainam_validate.timing import Outcome
-
-from .xts_fakes import HOLDINGS, ROOT, SLEPT, TOKEN_I, make
+from tests.support.xts_fakes import HOLDINGS, ROOT, SLEPT, TOKEN_I, make
 
 RNG = random.Random(1)
 

@@ -20,9 +20,9 @@ from jainam_validate.scanner import Scanner
 from jainam_validate.settings import AccountType
 from jainam_validate.stats import summarise
 from jainam_validate.timing import Outcome
+from tests.support.xts_fakes import ROOT, TOKEN_I, envelope, make
 
 from .test_stats import rec
-from .xts_fakes import ROOT, TOKEN_I, envelope, make
 
 
 @pytest.mark.parametrize(

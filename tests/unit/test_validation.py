@@ -15,8 +15,7 @@ from jainam_validate.evidence import read_timings
 from jainam_validate.redact import Redactor
 from jainam_validate.settings import Layers, Settings
 from jainam_validate.validation import PassOptions, execute
-
-from .xts_fakes import CLIENT, ROOT, TOKEN_I, USER, envelope, investor_router
+from tests.support.xts_fakes import CLIENT, ROOT, TOKEN_I, USER, envelope, investor_router
 
 SECRETS = {n: f"{n.lower()}-Ab$cd${{X}}#9" for n in CREDENTIAL_NAMES}
 
