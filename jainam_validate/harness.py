@@ -354,9 +354,11 @@ class Harness:
                 f"{which} login: no answer from {host} ({raw.error_class}); check "
                 "JAINAM_BASE_URL, the network/VPN and that the host is up"
             )
+        # the header value is broker text: scrubbed like the rest (ids in it were learned)
+        content_type = self.redactor.scrub(raw.content_type or "without content type")
         not_xts = errors.NotAnXtsApi(
             f"{which} login: POST {route} on {host} answered HTTP {raw.status} "
-            f"{raw.content_type or 'without content type'}, not XTS JSON; check "
+            f"{content_type}, not XTS JSON; check "
             "JAINAM_BASE_URL (the broker root, e.g. https://smpb.jainam.in:4143)"
         )
         if raw.error_class is not None or raw.status in (429, 502, 503, 504):

@@ -332,3 +332,16 @@ def test_an_account_type_agreeing_with_the_login_is_used(configured: str, invest
     router.post("/interactive/user/session").mock(return_value=login_ok(investor))
     harness, _ = make(router, {"JAINAM_ACCOUNT_TYPE": configured})
     assert harness.login_interactive().account_type.value == configured
+
+
+def test_a_login_answered_by_a_non_xts_page_names_its_content_type_scrubbed() -> None:
+    router = investor_router()
+    router.post("/interactive/user/session").mock(
+        return_value=httpx.Response(
+            404, text="<html>no</html>", headers={"content-type": "text/html; acct=JT777001"}
+        )
+    )
+    harness, _ = make(router)
+    with pytest.raises(errors.NotAnXtsApi) as caught:
+        harness.login_interactive()
+    assert "JT777001" not in str(caught.value) and "text/html" in str(caught.value)
