@@ -497,7 +497,7 @@ class Redactor:
         so does any number under an instrument/quantity/price key."""
         if value < 10 ** (MIN_NUMERIC_SCRUB_LENGTH - 1) or not self._known:
             return value
-        if key and any(word in key.casefold() for word in _NOT_ID_NUMBERS):
+        if key and _market_number_key(key):
             return value
         entry = self._known.get(str(value))
         if entry is None or entry.replacement is not None:
