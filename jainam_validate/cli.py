@@ -268,8 +268,9 @@ def _boundary(io: Io) -> Iterator[None]:
 
 
 def _keyring_note(io: Io, store: KeyringStore) -> None:
-    if store.consulted and store.unavailable_reason:
-        io.note(f"note: keyring unavailable ({store.unavailable_reason}); using env/.env only")
+    line = store.fallback_note()
+    if line:
+        io.note(line)
 
 
 def _version(value: bool) -> None:

@@ -65,6 +65,12 @@ class KeyringStore:
         """Whether anything has asked the keyring yet (the CLI's note is about real use)."""
         return self._checked
 
+    def fallback_note(self) -> str | None:
+        """The one line to print when the keyring was asked but could not answer."""
+        if self.consulted and self.unavailable_reason:
+            return f"note: keyring unavailable ({self.unavailable_reason}); using env/.env only"
+        return None
+
     @property
     def unavailable_reason(self) -> str | None:
         """None when the keyring works; otherwise a short reason (checked on first use)."""

@@ -142,8 +142,9 @@ def open_target(options: BrokerOptions, *, note: Note, debug: Note) -> Iterator[
     try:
         yield BrokerContext(settings, layers, store, redactor, None, {"kind": "live"})
     finally:
-        if store.consulted and store.unavailable_reason:
-            note(f"note: keyring unavailable ({store.unavailable_reason}); using env/.env only")
+        line = store.fallback_note()
+        if line:
+            note(line)
 
 
 @contextmanager
