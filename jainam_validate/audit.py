@@ -22,10 +22,15 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jainam_validate import errors
+from jainam_validate.credentials import CREDENTIAL_NAMES, SESSION_TOKEN_NAMES
 from jainam_validate.decoding import UTF8, decode
 from jainam_validate.scanner import Finding, Scanner
+
+if TYPE_CHECKING:
+    from jainam_validate.settings import Layers
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
@@ -176,6 +181,18 @@ def user_strings(paths: Iterable[Path]) -> tuple[str, ...]:
 
 def run_ids(paths: Iterable[Path]) -> tuple[str, ...]:
     return tuple(str(d["run_id"]) for d in _manifests(paths) if isinstance(d.get("run_id"), str))
+
+
+def configured_values(layers: Layers) -> tuple[str | None, list[tuple[str, str]]]:
+    """The dealer client code and the configured secrets (the four credentials and any
+    session tokens), from env, ``.env`` and the keyring: what :meth:`Redactor.seed` takes."""
+    secrets = []
+    for name in (*CREDENTIAL_NAMES, *SESSION_TOKEN_NAMES):
+        found = layers.lookup(name)
+        if found is not None:
+            secrets.append((found.value.get_secret_value(), "secret:configured"))
+    client = layers.lookup("JAINAM_CLIENT_ID", use_keyring=False)
+    return (client.value.get_secret_value() if client else None), secrets
 
 
 def audit(paths: Iterable[Path], scanner: Scanner) -> AuditResult:

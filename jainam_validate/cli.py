@@ -805,7 +805,7 @@ def audit(
     """Scan files for secrets and unredacted identifiers; exit 1 on any finding."""
     from jainam_validate import audit as auditing
     from jainam_validate import errors
-    from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+    from jainam_validate.credentials import KeyringStore
     from jainam_validate.inert import visible
     from jainam_validate.redact import Redactor
     from jainam_validate.scanner import Scanner
@@ -817,19 +817,7 @@ def audit(
         store = KeyringStore()
         layers = Layers(dict(os.environ), dotenv, store)
         redactor = Redactor(pseudonym_key(dict(os.environ))[0])
-        known = 0
-        for name in CREDENTIAL_NAMES + (
-            "JAINAM_INTERACTIVE_SESSION_TOKEN",
-            "JAINAM_MARKET_SESSION_TOKEN",
-        ):
-            found = layers.lookup(name)
-            if found is not None:
-                redactor.add_secret(found.value.get_secret_value(), "secret:configured")
-                known += 1
-        client = layers.lookup("JAINAM_CLIENT_ID", use_keyring=False)
-        if client is not None:
-            redactor.add_identifier(client.value.get_secret_value(), "client")
-            known += 1
+        known = redactor.seed(*auditing.configured_values(layers))
         _keyring_note(io, store)
         # what the user typed into the runs being audited (a label, paths) is theirs, as it
         # was to the write-time guard: the two agree

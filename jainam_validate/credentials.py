@@ -25,6 +25,11 @@ CREDENTIAL_NAMES: tuple[str, ...] = (
     "JAINAM_MARKET_API_KEY",
     "JAINAM_MARKET_API_SECRET",
 )
+#: Session tokens a user may hand over to reuse a session (env or .env only).
+SESSION_TOKEN_NAMES: tuple[str, str] = (
+    "JAINAM_INTERACTIVE_SESSION_TOKEN",
+    "JAINAM_MARKET_SESSION_TOKEN",
+)
 
 
 def fingerprint(value: str) -> str:

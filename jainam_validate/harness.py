@@ -157,13 +157,15 @@ class Harness:
         self._rng = random.Random()
         self._sleep = sleep
         self._recorder = recorder
-        client_id = settings.client_id.get_secret_value()
-        redactor.add_identifier(client_id, "client")
-        for sourced in settings.credentials.values():
-            redactor.add_secret(sourced.value.get_secret_value(), "secret:credential")
-        for token in (settings.interactive_session_token, settings.market_session_token):
-            if token is not None:
-                redactor.add_secret(token.get_secret_value(), "secret:token")
+        tokens = (settings.interactive_session_token, settings.market_session_token)
+        redactor.seed(
+            settings.client_id.get_secret_value(),
+            [
+                (s.value.get_secret_value(), "secret:credential")
+                for s in settings.credentials.values()
+            ]
+            + [(t.get_secret_value(), "secret:token") for t in tokens if t is not None],
+        )
 
     # -- recording --------------------------------------------------------------------------
     def _record(

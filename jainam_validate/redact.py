@@ -19,7 +19,7 @@ import hmac
 import html
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote
@@ -214,6 +214,20 @@ class Redactor:
         for form in encoded_forms(value):
             if len(form) >= MIN_SCRUB_LENGTH:
                 self._known.add(form, Entry(label, Edge.ANYWHERE, REDACTED))
+
+    def seed(self, client_id: str | None, secrets: Iterable[tuple[str, str]]) -> int:
+        """Know the configured values before anything is read: the dealer client code as an
+        identifier, each ``(value, label)`` of ``secrets`` (credentials, session tokens) as a
+        secret. The harness and ``audit`` seed through here, so they know the same values.
+        Returns how many values were given."""
+        given = 0
+        if client_id:
+            self.add_identifier(client_id, "client")
+            given += 1
+        for value, label in secrets:
+            self.add_secret(value, label)
+            given += 1
+        return given
 
     def add_identifier(self, value: object, kind: str, *, hunt: bool = True) -> str:
         """Learn an identifier; return its pseudonym (the placeholder ``*****`` stays as is).

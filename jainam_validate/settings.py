@@ -26,7 +26,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from jainam_validate import errors
-from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+from jainam_validate.credentials import CREDENTIAL_NAMES, SESSION_TOKEN_NAMES, KeyringStore
 from jainam_validate.xts import MARKET_DATA_PREFIXES, PRO_CLIENT_ID
 
 Source = Literal["env", ".env", "keyring", "sim", "replay"]
@@ -168,10 +168,9 @@ class Settings(BaseModel):
         account = layers.plain("JAINAM_ACCOUNT_TYPE", "auto").lower()
         if account not in ("auto", "investor", "dealer"):
             raise errors.ConfigError("JAINAM_ACCOUNT_TYPE must be auto, investor or dealer")
-        tokens = {
-            name: layers.lookup(name, use_keyring=False)
-            for name in ("JAINAM_INTERACTIVE_SESSION_TOKEN", "JAINAM_MARKET_SESSION_TOKEN")
-        }
+        interactive, market = (
+            layers.lookup(name, use_keyring=False) for name in SESSION_TOKEN_NAMES
+        )
         client = layers.lookup("JAINAM_CLIENT_ID", use_keyring=False)
         return cls(
             base_url=base_url,
@@ -180,16 +179,8 @@ class Settings(BaseModel):
             # A dealer's own (pro) account is addressed with the literal *****.
             client_id=client.value if client else SecretStr(PRO_CLIENT_ID),
             source=layers.plain("JAINAM_SOURCE", "WEBAPI"),
-            interactive_session_token=(
-                tokens["JAINAM_INTERACTIVE_SESSION_TOKEN"].value
-                if tokens["JAINAM_INTERACTIVE_SESSION_TOKEN"]
-                else None
-            ),
-            market_session_token=(
-                tokens["JAINAM_MARKET_SESSION_TOKEN"].value
-                if tokens["JAINAM_MARKET_SESSION_TOKEN"]
-                else None
-            ),
+            interactive_session_token=interactive.value if interactive else None,
+            market_session_token=market.value if market else None,
             account_type=None if account == "auto" else AccountType(account),
             evidence_dir=evidence_dir
             or Path(layers.plain("JAINAM_EVIDENCE_DIR", "evidence")).expanduser(),

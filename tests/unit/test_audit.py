@@ -317,3 +317,29 @@ def test_cli_a_file_name_with_control_characters_is_made_inert() -> None:
 def test_cli_a_missing_path_is_still_a_usage_error() -> None:
     code, out, err = invoke("no-such-dir")
     assert code == 2 and "no-such-dir: no such file or directory" in err
+
+
+def test_audit_and_harness_seed_the_same_configured_values() -> None:
+    """audit knows what a pass knows: the four credentials, both session tokens and the client
+    code, from env/.env; each value given is counted once."""
+    from jainam_validate.audit import configured_values
+    from jainam_validate.redact import Redactor
+    from jainam_validate.settings import Layers
+
+    env = {
+        "JAINAM_INTERACTIVE_API_KEY": "ik-0123456789",
+        "JAINAM_INTERACTIVE_API_SECRET": "is$0123456789",
+        "JAINAM_MARKET_API_KEY": "mk-0123456789",
+        "JAINAM_MARKET_API_SECRET": "ms$0123456789",
+        "JAINAM_INTERACTIVE_SESSION_TOKEN": "eyJtokenInteractive0123",
+    }
+    dotenv = {"JAINAM_MARKET_SESSION_TOKEN": "eyJtokenMarket0123", "JAINAM_CLIENT_ID": "DLR4242"}
+    client, secrets = configured_values(Layers(env, dotenv, None))
+    assert client == "DLR4242"
+    assert sorted(v for v, _ in secrets) == sorted([*env.values(), "eyJtokenMarket0123"])
+    redactor = Redactor(b"k" * 32)
+    assert redactor.seed(client, secrets) == 7
+    text = " ".join([*env.values(), "eyJtokenMarket0123", "DLR4242"])
+    scrubbed = redactor.scrub(text)
+    for value in [*env.values(), "eyJtokenMarket0123", "DLR4242"]:
+        assert value not in scrubbed
