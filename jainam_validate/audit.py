@@ -77,6 +77,46 @@ class AuditResult:
     #: Display path -> encoding, for every scanned file that was not UTF-8.
     encodings: dict[str, str] = field(default_factory=dict)
 
+    def document(self, known: int) -> dict[str, object]:
+        """``audit --json``: files read, configured values known, each finding's place."""
+        rows = []
+        for f in self.findings:
+            row: dict[str, object] = {
+                "path": str(f.path),
+                "line": f.finding.line,
+                "column": f.finding.column,
+                "rule": f.finding.rule,
+            }
+            if f.link_target is not None:
+                row["link_target"] = f.link_target
+            if f.encoding is not None:
+                row["encoding"] = f.encoding
+            rows.append(row)
+        return {
+            "files": self.files,
+            "known_values": known,
+            "findings": rows,
+            "encodings": self.encodings,  # path -> encoding, for files not in UTF-8
+        }
+
+
+def nothing_scanned(paths: list[Path], findings: list[FileFinding]) -> errors.UsageError:
+    """The error for an audit that read no file at all (an empty folder, or one of broken
+    links): never "0 files scanned" and a pass. Names the path and what was found instead."""
+    from jainam_validate.inert import visible
+
+    named = visible(str(paths[0])) + (f" (and {len(paths) - 1} more)" if len(paths) > 1 else "")
+    kinds: dict[str, int] = {}
+    for f in findings:  # only unscanned:* findings when nothing was read
+        kind = f.finding.rule.removeprefix("unscanned:")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    listed = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    only = f", only {listed}; fix those or" if kinds else "; check the path and"
+    return errors.UsageError(
+        f"audit: nothing could be scanned: {named} holds no readable regular file{only} "
+        "name the folder or files that hold the evidence"
+    )
+
 
 def _broken(path: Path, linked: bool, exc: OSError) -> Entry:
     """An entry that cannot be followed: a link to nothing, a link loop, or unreadable."""

@@ -15,27 +15,55 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.exceptions import TyperException
 
 from jainam_validate import __version__
+from jainam_validate.options import (
+    AllowEmpty,
+    Book,
+    Breaker,
+    ConnectTimeout,
+    DayOrNet,
+    EvidenceDir,
+    JsonOut,
+    Label,
+    NoColor,
+    Rate,
+    ReadTimeout,
+    Record,
+    Replay,
+    ReplayLatencyOpt,
+    Retries,
+    Sim,
+    SimProfile,
+    Verbose,
+)
 from jainam_validate.targets import (
     DEFAULTS,
     BrokerOptions,
     Profile,
-    ReplayLatency,
     open_target,
+)
+from jainam_validate.terminal import (
+    Io,
+    fail,
+    keyring_note,
+    make_io,
+    progress,
+    show_drift,
+    show_fetch,
+    show_findings,
+    show_login,
+    show_run,
+    show_sources,
 )
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from jainam_validate.credentials import KeyringStore
-    from jainam_validate.validation import PassResult
+    pass
 
 app = typer.Typer(
     name="jainam-validate",
@@ -47,88 +75,6 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class Book(StrEnum):
-    positions = "positions"
-    holdings = "holdings"
-    tradebook = "tradebook"
-
-
-class DayOrNet(StrEnum):
-    NetWise = "NetWise"
-    DayWise = "DayWise"
-
-
-class EmptyBook(StrEnum):
-    positions = "positions"
-    holdings = "holdings"
-    tradebook = "tradebook"
-    all = "all"
-
-
-AllowEmpty = Annotated[
-    list[EmptyBook] | None,
-    typer.Option(
-        "--allow-empty",
-        help="This book may be empty (repeatable; 'all' for every book): an empty book, and "
-        "the P&L check it prevents, is 'waived' instead of 'not_proven' (exit 0, not 5).",
-    ),
-]
-Label = Annotated[
-    str | None,
-    typer.Option("--label", help="Free text for the evidence, e.g. a story id (leak-guarded)."),
-]
-
-
-EvidenceDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--evidence-dir",
-        help="Where run folders go (env JAINAM_EVIDENCE_DIR; default ./evidence).",
-        show_default=False,
-    ),
-]
-JsonOut = Annotated[bool, typer.Option("--json", help="Machine output on stdout; logs on stderr.")]
-NoColor = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")]
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Say more on stderr.")]
-Sim = Annotated[
-    bool, typer.Option("--sim", help="Run against the built-in simulator: no account, no network.")
-]
-SimProfile = Annotated[
-    Profile, typer.Option("--sim-profile", help="Account type the simulator plays with --sim.")
-]
-Retries = Annotated[
-    int,
-    typer.Option("--retries", min=0, max=10, help="Retries of a read on 5xx/429/connect errors."),
-]
-Rate = Annotated[
-    float, typer.Option("--rate", min=0, help="At most this many requests per second (0: no cap).")
-]
-Breaker = Annotated[
-    int,
-    typer.Option(
-        "--breaker", min=0, help="Stop calling a route after N failed samples (0: never)."
-    ),
-]
-Record = Annotated[
-    Path | None,
-    typer.Option("--record", help="Also write a sanitized cassette of every exchange to DIR."),
-]
-Replay = Annotated[
-    Path | None,
-    typer.Option("--replay", help="Serve a recorded cassette on loopback instead of the broker."),
-]
-ReplayLatencyOpt = Annotated[
-    ReplayLatency,
-    typer.Option("--replay-latency", help="recorded: wait each exchange's recorded api_ms."),
-]
-ConnectTimeout = Annotated[
-    float, typer.Option("--connect-timeout", min=0.1, help="Seconds to open a connection.")
-]
-ReadTimeout = Annotated[
-    float, typer.Option("--read-timeout", min=0.1, help="Seconds to wait for an answer.")
-]
 
 
 def _invocation(ctx: typer.Context) -> dict[str, Any]:
@@ -153,96 +99,6 @@ def _invocation(ctx: typer.Context) -> dict[str, Any]:
     return {"flags": flags}
 
 
-@dataclass
-class Io:
-    """Where a command writes: stdout for results, stderr for everything a person reads."""
-
-    out: Console
-    err: Console
-    json: bool
-    verbose: bool
-
-    def note(self, message: str) -> None:
-        self.err.print(message, markup=False, highlight=False, soft_wrap=True)
-
-    def debug(self, message: str) -> None:
-        if self.verbose:
-            self.note(message)
-
-
-def _io(json_out: bool, no_color: bool, verbose: bool) -> Io:
-    from rich.console import Console
-
-    plain = no_color or bool(os.environ.get("NO_COLOR"))
-    # emoji off: broker text such as ":white_check_mark:" (or a rule name "encoded:secret:x")
-    # must arrive as typed, not as a picture
-    return Io(
-        out=Console(no_color=plain, highlight=False, soft_wrap=json_out, emoji=False),
-        err=Console(stderr=True, no_color=plain, highlight=False, emoji=False),
-        json=json_out,
-        verbose=verbose,
-    )
-
-
-def _fail(io: Io, message: str, code: int) -> NoReturn:
-    from rich.text import Text
-
-    from jainam_validate.inert import visible
-
-    # The message is data (it may quote broker text such as "[/b]", an escape sequence or a
-    # line break): never let rich read it as markup, nor the terminal as control.
-    message = visible(message)
-    io.err.print(Text.assemble(("error", "red"), f": {message}"), highlight=False, soft_wrap=True)
-    if io.json:
-        sys.stdout.write(json.dumps({"error": message, "exit_code": code}) + "\n")
-    raise typer.Exit(code)
-
-
-def _cell(value: object) -> str:
-    """A table cell: data, so control characters are made visible and rich markup escaped."""
-    from rich.markup import escape
-
-    from jainam_validate.inert import visible
-
-    return escape(visible("-" if value is None else str(value)))
-
-
-_STATUS_STYLE = {
-    "pass": "green",
-    "fail": "red",
-    "not_proven": "yellow",
-    "waived": "cyan",
-    "not_applicable": "dim",
-}
-
-
-def _show_verdict(io: Io, manifest: Any) -> None:
-    """Banner (for anything but live), the verdict, and one line per check that is not a
-    pass: the same words as report.md, as plain text (never markup)."""
-    from jainam_validate import report
-    from jainam_validate.inert import visible
-    from jainam_validate.verdict import Status, status_of
-
-    note = report.target_banner(manifest)
-    if note is not None:
-        io.out.print(note, style="bold yellow", markup=False, highlight=False)
-    style = {"PASS": "bold green", "FAIL": "bold red"}.get(
-        report.run_verdict(manifest).value, "bold yellow"
-    )
-    io.out.print(report.verdict_text(manifest), style=style, markup=False, highlight=False)
-    if manifest.error:
-        io.out.print(f"stopped by: {visible(manifest.error)}", markup=False, highlight=False)
-    for status in (Status.FAIL, Status.NOT_PROVEN, Status.WAIVED):
-        for name, check in manifest.checks.items():
-            if status_of(check.status) is status:
-                io.out.print(
-                    f"  {name} {status.value.replace('_', ' ')}: {visible(check.detail)}",
-                    markup=False,
-                    highlight=False,
-                    soft_wrap=True,
-                )
-
-
 @contextmanager
 def _boundary(io: Io) -> Iterator[None]:
     """The one place core errors become exit codes and a single line on stderr."""
@@ -253,9 +109,9 @@ def _boundary(io: Io) -> Iterator[None]:
     except errors.JainamError as exc:
         if _DEBUG.traceback and isinstance(exc, errors.InternalError) and exc.original:
             raise exc.original from None  # --traceback: the bug itself, for the person asking
-        _fail(io, str(exc), int(exc.exit_code))
+        fail(io, str(exc), int(exc.exit_code))
     except KeyboardInterrupt:
-        _fail(
+        fail(
             io, "interrupted; what was written so far stays valid", int(errors.ExitCode.INTERRUPTED)
         )
     except (typer.Exit, typer.Abort, TyperException):
@@ -264,13 +120,7 @@ def _boundary(io: Io) -> Iterator[None]:
         if _DEBUG.traceback:
             raise  # --traceback: the person at the keyboard asked to see the bug itself
         failure = errors.InternalError.from_exception(exc)
-        _fail(io, str(failure), int(failure.exit_code))
-
-
-def _keyring_note(io: Io, store: KeyringStore) -> None:
-    line = store.fallback_note()
-    if line:
-        io.note(line)
+        fail(io, str(failure), int(failure.exit_code))
 
 
 def _version(value: bool) -> None:
@@ -326,7 +176,7 @@ def login(
     """Log in to the interactive and market-data sessions and show what came back."""
     from jainam_validate.validation import execute
 
-    io = _io(json_out, no_color, verbose)
+    io = make_io(json_out, no_color, verbose)
     flags = BrokerOptions.from_params(click_ctx.params)
     with (
         _boundary(io),
@@ -342,68 +192,8 @@ def login(
             cache_session=not no_cache and not sim,
         )
         result = execute(ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store)
-        _show_login(io, result, ctx.settings.client_id.get_secret_value())
+        show_login(io, result, ctx.settings.client_id.get_secret_value())
         raise typer.Exit(int(result.exit_code))
-
-
-def _expiry(epoch: int | None) -> str:
-    from datetime import UTC, datetime
-
-    if epoch is None:
-        return "-"
-    moment = datetime.fromtimestamp(epoch, UTC)
-    left = int(epoch - datetime.now(UTC).timestamp())
-    return f"{moment:%Y-%m-%d %H:%M:%S}Z (in {left // 3600}h{(left % 3600) // 60:02d}m)"
-
-
-def _show_login(io: Io, result: PassResult, client_id: str) -> None:
-    session = result.session
-    assert session is not None
-    data: dict[str, Any] = {
-        "run_id": result.manifest.run_id,
-        "run_dir": str(result.folder.path),
-        "account_type": _account_label(session.account_type.value, client_id),
-        "user": session.user,
-        "market_data_prefix": session.market_data_prefix,
-        "interactive_expires": _expiry(session.interactive_expires),
-        "market_expires": _expiry(session.market_expires),
-        "login_ms": session.login_ms,
-        "exit_code": int(result.exit_code),
-        **_json_verdict(result.manifest),
-    }
-    if io.json:
-        _emit_json(io, result, data)
-        return
-    from rich.table import Table
-
-    table = Table(title="login", show_header=False)
-    table.add_row("account type", _cell(data["account_type"]))
-    table.add_row("user id", _cell(data["user"]))
-    table.add_row("market-data prefix", _cell(data["market_data_prefix"]))
-    table.add_row("interactive token expires", _cell(data["interactive_expires"]))
-    table.add_row("market token expires", _cell(data["market_expires"]))
-    for flow, ms in session.login_ms.items():
-        table.add_row(f"{flow} took", f"{ms:.1f} ms")
-    io.out.print(table)
-    _show_verdict(io, result.manifest)
-    io.note(f"evidence: {result.folder.path}")
-
-
-def _account_label(account: str, client_id: str) -> str:
-    """investor, dealer, or dealer-pro when a dealer reads its own (*****) account."""
-    if account != "dealer":
-        return account
-    from jainam_validate.xts import PRO_CLIENT_ID
-
-    return "dealer-pro" if client_id == PRO_CLIENT_ID else "dealer"
-
-
-def _emit_json(io: Io, result: PassResult, extra: dict[str, Any]) -> None:
-    text = json.dumps(extra, indent=2, sort_keys=True, default=str)
-    # The leak guard sees stdout too (minus the folder path the user chose, which is theirs).
-    checked = {k: v for k, v in extra.items() if k != "run_dir"}
-    result.folder.guard(json.dumps(checked, sort_keys=True, default=str), "stdout")
-    sys.stdout.write(text + "\n")
 
 
 # -- fetch -----------------------------------------------------------------------------------
@@ -441,7 +231,7 @@ def fetch(
     from jainam_validate.checks import allowed_empty
     from jainam_validate.validation import execute
 
-    io = _io(json_out, no_color, verbose)
+    io = make_io(json_out, no_color, verbose)
     flags = BrokerOptions.from_params(click_ctx.params)
     with _boundary(io):
         if junit is not None:
@@ -465,59 +255,8 @@ def fetch(
             result = execute(
                 ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store
             )
-            _show_fetch(io, result, flow.value)
+            show_fetch(io, result, flow.value)
             raise typer.Exit(int(result.exit_code))
-
-
-_COLUMNS = {
-    "positions": ("symbol", "segment", "instrument_id", "product", "quantity", "net_amount", "mtm"),
-    "holdings": ("isin", "symbol", "nse_instrument_id", "quantity", "buy_avg_price"),
-    "tradebook": ("order", "symbol", "side", "quantity", "price", "status", "traded_at"),
-}
-
-
-def _show_fetch(io: Io, result: PassResult, flow: str) -> None:
-    summary = result.manifest.flows.get(flow)
-    sample = result.samples.get(flow)
-    rows = sample.rows if sample else []
-    if io.json:
-        _emit_json(
-            io,
-            result,
-            {
-                "run_id": result.manifest.run_id,
-                "run_dir": str(result.folder.path),
-                "flow": flow,
-                "exit_code": int(result.exit_code),
-                **_json_verdict(result.manifest),
-                "summary": summary.model_dump() if summary else None,
-                "rows": rows,
-            },
-        )
-        return
-    from rich.table import Table
-
-    table = Table(title=f"{flow}: {len(rows)} rows (last usable sample)")
-    columns = _COLUMNS[flow]
-    for column in columns:
-        table.add_column(column)
-    for row in rows[:50]:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
-    if len(rows) > 50:
-        table.caption = f"first 50 of {len(rows)} rows; all in samples/{flow}.json"
-    io.out.print(table)
-    timing = Table(title="timing (ms)")
-    for column in ("flow", "samples", "ok", "p50", "p95", "max", "outcomes"):
-        timing.add_column(column)
-    for name, s in result.manifest.flows.items():
-        timing.add_row(
-            name, str(s.samples), str(s.ok),
-            *("-" if v is None else f"{v:.1f}" for v in (s.p50_ms, s.p95_ms, s.max_ms)),
-            ", ".join(f"{k}={v}" for k, v in s.outcomes.items()),
-        )  # fmt: skip
-    io.out.print(timing)
-    _show_verdict(io, result.manifest)
-    io.note(f"evidence: {result.folder.path}")
 
 
 # -- run -------------------------------------------------------------------------------------
@@ -577,7 +316,7 @@ def run(
     from jainam_validate.policy import resolve_policy
     from jainam_validate.validation import execute
 
-    io = _io(json_out, no_color, verbose)
+    io = make_io(json_out, no_color, verbose)
     flags = BrokerOptions.from_params(click_ctx.params)
     with _boundary(io):
         chosen = resolve_policy(
@@ -604,88 +343,13 @@ def run(
                 junit=junit,
                 step_summary=Path(summary) if summary else None,
             )
-            with _progress(io, chosen.iterations * len(options.flows)) as on_event:
+            with progress(io, chosen.iterations * len(options.flows)) as on_event:
                 result = execute(
                     ctx.settings, ctx.layers, options,
                     redactor=ctx.redactor, store=ctx.store, on_event=on_event,
                 )  # fmt: skip
-            _show_run(io, result)
+            show_run(io, result)
             raise typer.Exit(int(result.exit_code))
-
-
-@contextmanager
-def _progress(io: Io, total: int) -> Iterator[Any]:
-    """A progress bar on stderr for multi-sample runs at a terminal; a no-op otherwise."""
-    if total <= 3 or io.json or not sys.stdout.isatty():
-        yield lambda _step, _sample: None
-        return
-    from rich.progress import Progress
-
-    with Progress(console=io.err, transient=True) as progress:
-        task = progress.add_task("validating", total=total)
-
-        def on_event(step: str, sample: int) -> None:
-            if step != "session":
-                progress.update(task, advance=1, description=f"{step} {sample}")
-
-        yield on_event
-
-
-def _json_verdict(m: Any) -> dict[str, Any]:
-    """The verdict part of every --json document of a pass."""
-    from jainam_validate import report
-
-    return {
-        "verdict": report.run_verdict(m).value,
-        "verdict_text": report.verdict_text(m),
-        "target": m.target,
-        "label": m.label,
-        "checks": {k: v.model_dump() for k, v in m.checks.items()},
-    }
-
-
-def _show_run(io: Io, result: PassResult) -> None:
-    from jainam_validate.verdict import status_of
-
-    m = result.manifest
-    if io.json:
-        _emit_json(
-            io,
-            result,
-            {
-                "run_id": m.run_id,
-                "run_dir": str(result.folder.path),
-                "exit_code": int(result.exit_code),
-                **_json_verdict(m),
-                "account_type": m.account_type,
-                "flows": {k: v.model_dump() for k, v in m.flows.items()},
-            },
-        )
-        return
-    from rich.table import Table
-
-    table = Table(title=f"run {m.run_id} ({m.account_type}, {m.target.get('host')})")
-    for column in ("flow", "n", "ok", "p50 ms", "p95 ms", "max ms", "threshold", "outcomes"):
-        table.add_column(column)
-    for name, s in m.flows.items():
-        limit = m.thresholds_ms.get(name)
-        table.add_row(
-            name, str(s.samples), str(s.ok),
-            *("-" if v is None else f"{v:.1f}" for v in (s.p50_ms, s.p95_ms, s.max_ms)),
-            f"{limit:g}" if limit else "-",
-            ", ".join(f"{k}={v}" for k, v in s.outcomes.items()),
-        )  # fmt: skip
-    io.out.print(table)
-    checks = Table(title="checks")
-    for column in ("check", "result", "detail"):
-        checks.add_column(column)
-    for name, check in m.checks.items():
-        status = status_of(check.status).value
-        style = _STATUS_STYLE[status]
-        checks.add_row(_cell(name), f"[{style}]{status}[/{style}]", _cell(check.detail))
-    io.out.print(checks)
-    _show_verdict(io, m)
-    io.note(f"evidence: {result.folder.path} (report.md)")
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -704,29 +368,17 @@ def report_command(
 ) -> None:
     """(Re)build report.md (and JUnit) from a run folder's files alone."""
     from jainam_validate import report
-    from jainam_validate.evidence import RunFolder, check_run_folder, newest_run
-    from jainam_validate.redact import Redactor
+    from jainam_validate.evidence import newest_run
     from jainam_validate.settings import Layers, dotenv_in_cwd, pseudonym_key
 
-    io = _io(json_out, no_color, verbose)
+    io = make_io(json_out, no_color, verbose)
     with _boundary(io):
         if run_dir is None:
             configured = Layers(dict(os.environ), dotenv_in_cwd(), None).evidence_env()
             root = evidence_dir or Path(configured.get("JAINAM_EVIDENCE_DIR", "evidence"))
             run_dir = newest_run(root)
             io.note(f"report: the newest folder written by `run` is {run_dir}")
-        check_run_folder(run_dir)
-        key, _ = pseudonym_key(dict(os.environ))
-        folder = RunFolder(run_dir, run_dir.name, Redactor(key))
-        text = report.render_folder(run_dir)
-        folder.write_text("report.md", text)
-        folder.seal()
-        if junit is not None:
-            from jainam_validate.evidence import write_outside
-
-            xml = report.render_junit(report.load(run_dir))
-            folder.guard(xml, str(junit))
-            write_outside(junit, xml)
+        report.rebuild(run_dir, key=pseudonym_key(dict(os.environ))[0], junit=junit)
         if io.json:
             sys.stdout.write(
                 json.dumps({"run_dir": str(run_dir), "report": str(run_dir / "report.md")}) + "\n"
@@ -760,7 +412,7 @@ def drift(
     from jainam_validate import cassette, errors
     from jainam_validate import drift as drifting
 
-    io = _io(json_out, no_color, verbose)
+    io = make_io(json_out, no_color, verbose)
     with _boundary(io):
         if sum((against is not None, sim, live)) != 1:
             raise errors.UsageError("drift needs exactly one of --against DIR, --sim and --live")
@@ -777,19 +429,7 @@ def drift(
                     "flows that failed there are not compared"
                 )
         drifts, unmatched = drifting.compare(baseline, fresh)
-        if io.json:
-            data = {
-                "baseline": str(cassette_dir),
-                "drift": [d.__dict__ for d in drifts],
-                "flows_not_compared": unmatched,
-            }
-            sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        else:
-            for d in drifts:
-                io.out.print(d.line(), markup=False, highlight=False, soft_wrap=True)
-            for flow in unmatched:
-                io.out.print(f"{flow}: only one side has a successful answer; not compared")
-            io.note(f"drift: {len(drifts)} difference(s), {len(unmatched)} flow(s) not compared")
+        show_drift(io, cassette_dir, drifts, unmatched)
         if drifts or unmatched or fresh_exit:
             raise typer.Exit(1)
 
@@ -804,83 +444,37 @@ def audit(
 ) -> None:
     """Scan files for secrets and unredacted identifiers; exit 1 on any finding."""
     from jainam_validate import audit as auditing
-    from jainam_validate import errors
     from jainam_validate.credentials import KeyringStore
-    from jainam_validate.inert import visible
     from jainam_validate.redact import Redactor
     from jainam_validate.scanner import Scanner
     from jainam_validate.settings import Layers, dotenv_in_cwd, pseudonym_key
 
-    io = _io(json_out, no_color, verbose)
+    io = make_io(json_out, no_color, verbose)
     with _boundary(io):
         dotenv = dotenv_in_cwd()
         store = KeyringStore()
         layers = Layers(dict(os.environ), dotenv, store)
         redactor = Redactor(pseudonym_key(dict(os.environ))[0])
         known = redactor.seed(*auditing.configured_values(layers))
-        _keyring_note(io, store)
+        keyring_note(io, store)
         # what the user typed into the runs being audited (a label, paths) is theirs, as it
         # was to the write-time guard: the two agree
         trusted = auditing.user_strings(paths)
         result = auditing.audit(paths, Scanner(redactor, trusted, own=auditing.run_ids(paths)))
-        findings = result.findings
-
-        def show(f: auditing.FileFinding) -> None:
-            # Plain text, never through rich: a rule such as "encoded:secret:configured" (or a
-            # path holding ":smile:" or "[b]") must arrive byte for byte. Only a line holding
-            # control characters (a crafted file name) is made inert.
-            line = f.line()
-            sys.stdout.write((line if line.isprintable() else visible(line)) + "\n")
-
         if result.files == 0:
             # Never "0 files scanned" and a pass: an empty folder, or one of broken links.
             if not io.json:
-                for f in findings:  # the dangling links and unreadable entries, if any
-                    show(f)
-                sys.stdout.flush()
-            named = visible(str(paths[0])) + (
-                f" (and {len(paths) - 1} more)" if len(paths) > 1 else ""
-            )
-            kinds: dict[str, int] = {}
-            for f in findings:  # only unscanned:* findings when nothing was read
-                kind = f.finding.rule.removeprefix("unscanned:")
-                kinds[kind] = kinds.get(kind, 0) + 1
-            listed = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-            only = f", only {listed}; fix those or" if kinds else "; check the path and"
-            raise errors.UsageError(
-                f"audit: nothing could be scanned: {named} holds no readable regular file{only} "
-                "name the folder or files that hold the evidence"
-            )
+                show_findings(result.findings)  # the dangling links and unreadable entries
+            raise auditing.nothing_scanned(paths, result.findings)
         if io.json:
-            rows = []
-            for f in findings:
-                row: dict[str, object] = {
-                    "path": str(f.path),
-                    "line": f.finding.line,
-                    "column": f.finding.column,
-                    "rule": f.finding.rule,
-                }
-                if f.link_target is not None:
-                    row["link_target"] = f.link_target
-                if f.encoding is not None:
-                    row["encoding"] = f.encoding
-                rows.append(row)
-            data = {
-                "files": result.files,
-                "known_values": known,
-                "findings": rows,
-                "encodings": result.encodings,  # path -> encoding, for files not in UTF-8
-            }
-            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+            sys.stdout.write(json.dumps(result.document(known), indent=2) + "\n")
         else:
-            for f in findings:
-                show(f)
-            sys.stdout.flush()
+            show_findings(result.findings)
             io.note(
                 f"audit: {result.files} files scanned against {known} configured secrets/ids "
-                f"and the pattern rules: {len(findings)} finding(s)"
+                f"and the pattern rules: {len(result.findings)} finding(s)"
             )
-        if findings:
+        if result.findings:
             raise typer.Exit(1)
 
 
@@ -899,13 +493,12 @@ def store_creds(
     verbose: Verbose = False,
 ) -> None:
     """Keep the four XTS secrets in the OS keyring (never as command-line arguments)."""
-    from dataclasses import asdict
 
     from jainam_validate import credentials, errors
-    from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+    from jainam_validate.credentials import KeyringStore
     from jainam_validate.settings import Layers, dotenv_in_cwd
 
-    io = _io(json_out, no_color, verbose)
+    io = make_io(json_out, no_color, verbose)
     with _boundary(io):
         if sum((from_env, check, delete)) > 1:
             raise errors.UsageError("use only one of --from-env, --check and --delete")
@@ -914,14 +507,8 @@ def store_creds(
         layers = Layers(dict(os.environ), dotenv, store)
         if check:
             report = credentials.check_sources(layers)
-            _keyring_note(io, store)
-            if io.json:
-                data = {name: asdict(item) for name, item in report.items()}
-                sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
-            else:
-                for name, item in report.items():
-                    where = item.source or "not set"
-                    io.out.print(f"{name:32} {where:8} {item.fingerprint or ''}".rstrip())
+            keyring_note(io, store)
+            show_sources(io, report)
             missing = [n for n, item in report.items() if item.source is None]
             raise typer.Exit(2 if missing else 0)
         credentials.ensure_available(store)  # before a single prompt
@@ -932,22 +519,17 @@ def store_creds(
             for line in credentials.delete_all(store, urlsplit(base).netloc if base else None):
                 io.note(line)
             return
-        values: dict[str, str] = {}
-        for name in CREDENTIAL_NAMES:
-            if from_env:
-                found = layers.lookup(name, use_keyring=False)
-                if found is None:
-                    raise errors.MissingCredential.for_variable(name)
-                values[name] = found.value.get_secret_value()
-            else:
-                if not sys.stdin.isatty():
-                    raise errors.UsageError(
-                        "no terminal to prompt on: use --from-env to copy the secrets from the "
-                        "environment or .env"
-                    )
-                values[name] = typer.prompt(name, hide_input=True)
+        values = credentials.collect(
+            layers,
+            from_env=from_env,
+            prompt=_hidden_prompt if sys.stdin.isatty() else None,
+        )
         for line in credentials.store_all(store, values):
             io.note(line)
+
+
+def _hidden_prompt(name: str) -> str:
+    return str(typer.prompt(name, hide_input=True))
 
 
 # -- simulate --------------------------------------------------------------------------------
@@ -981,52 +563,20 @@ def simulate(
     It accepts the credentials configured in env/.env/keyring when all four are set,
     otherwise the built-in demo ones.
     """
-    from jainam_validate import errors
+    from jainam_validate.targets import listen, rehearsal
 
-    io = _io(False, no_color, verbose)
+    io = make_io(False, no_color, verbose)
     with _boundary(io):
-        from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
-        from jainam_validate.settings import Layers, dotenv_in_cwd
-        from jainam_validate.simulator import (
-            DEMO_CREDENTIALS,
-            SimConfig,
-            SimCredentials,
-            Simulator,
-            parse_flow_value,
+        plan = rehearsal(
+            profile,
+            faults=fault or [],
+            delays=delay or [],
+            empty=[b.value for b in empty or []],
+            md_prefixes=md_prefix or [],
         )
-
-        try:
-            faults = dict(parse_flow_value(text, kind="fault") for text in fault or [])
-            delays = {
-                k: int(v) for k, v in (parse_flow_value(t, kind="delay") for t in delay or [])
-            }
-        except ValueError as exc:
-            raise errors.UsageError(str(exc)) from None
-        dotenv = dotenv_in_cwd()
-        layers = Layers(dict(os.environ), dotenv, KeyringStore())
-        found = [layers.lookup(name) for name in CREDENTIAL_NAMES]
-        if all(found):
-            credentials = SimCredentials(*(f.value.get_secret_value() for f in found if f))
-            which = "the configured credentials"
-        else:
-            credentials = DEMO_CREDENTIALS
-            which = "the demo credentials"
-        config = SimConfig(
-            profile=profile.value,
-            credentials=credentials,
-            md_prefixes=tuple(md_prefix) if md_prefix else SimConfig().md_prefixes,
-            empty_flows=frozenset(b.value for b in empty or []),
-            delays_ms=delays,
-            faults=faults,
-        )
-        try:
-            simulator = Simulator(config, host=host, port=port)
-        except ValueError as exc:
-            raise errors.UsageError(str(exc)) from None
-        except OSError as exc:
-            raise errors.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        simulator = listen(plan.config, host, port)
         io.note(
-            f"XTS simulator ({profile.value}) on {simulator.base_url}, accepting {which}; "
+            f"XTS simulator ({profile.value}) on {simulator.base_url}, accepting {plan.accepts}; "
             f"point the harness at it with JAINAM_BASE_URL={simulator.base_url}; Ctrl-C stops it"
         )
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -206,3 +207,24 @@ def delete_all(store: KeyringStore, host: str | None) -> list[str]:
     if host and forget_session(store, host):
         lines.append("removed the cached session tokens of JAINAM_BASE_URL's host")
     return lines
+
+
+def collect(layers: Any, *, from_env: bool, prompt: Callable[[str], str] | None) -> dict[str, str]:
+    """The four secrets ``store-creds`` keeps: copied from env/.env (``from_env``; a missing
+    one is named), or typed at a hidden ``prompt`` (None: there is no terminal, a usage error
+    that says to use --from-env)."""
+    values: dict[str, str] = {}
+    for name in CREDENTIAL_NAMES:
+        if from_env:
+            found = layers.lookup(name, use_keyring=False)
+            if found is None:
+                raise errors.MissingCredential.for_variable(name)
+            values[name] = found.value.get_secret_value()
+        elif prompt is None:
+            raise errors.UsageError(
+                "no terminal to prompt on: use --from-env to copy the secrets from the "
+                "environment or .env"
+            )
+        else:
+            values[name] = prompt(name)
+    return values

@@ -558,3 +558,20 @@ def render_step_summary(view: RunView) -> str:
         head = lines[: lines.index(verdict(m)) + 1]
         text = "\n".join(head) + "\n\n(summary truncated: see report.md)\n"
     return text
+
+
+def rebuild(run_dir: Path, *, key: bytes, junit: Path | None = None) -> None:
+    """``report``: re-render ``report.md`` (and JUnit XML to ``junit``) from a run folder's
+    files alone, leak-guard both, and reseal ``SHA256SUMS``. The folder is checked first, so a
+    wrong path is a usage error and nothing already written is touched."""
+    from jainam_validate.evidence import RunFolder, check_run_folder, write_outside
+    from jainam_validate.redact import Redactor
+
+    check_run_folder(run_dir)
+    folder = RunFolder(run_dir, run_dir.name, Redactor(key))
+    folder.write_text("report.md", render_folder(run_dir))
+    folder.seal()
+    if junit is not None:
+        xml = render_junit(load(run_dir))
+        folder.guard(xml, str(junit))
+        write_outside(junit, xml)

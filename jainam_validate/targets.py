@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from jainam_validate.credentials import KeyringStore
     from jainam_validate.redact import Redactor
     from jainam_validate.settings import Layers, Settings
-    from jainam_validate.simulator import Simulator
+    from jainam_validate.simulator import SimConfig, Simulator
     from jainam_validate.validation import PassOptions
 
 
@@ -202,3 +202,69 @@ def _replay(
             ).hexdigest(),
         }
         yield BrokerContext(settings, layers, None, redactor, server, target)
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    """A ``simulate`` server as the command line asked for it, before it listens."""
+
+    config: SimConfig
+    #: Which credentials it accepts, in words: "the configured credentials" or "the demo ones".
+    accepts: str
+
+
+def rehearsal(
+    profile: Profile,
+    *,
+    faults: list[str],
+    delays: list[str],
+    empty: list[str],
+    md_prefixes: list[str],
+) -> Rehearsal:
+    """The simulator ``simulate`` serves: the credentials configured in env/.env/keyring when
+    all four are set (a rehearsal of the real configuration), otherwise the public demo ones.
+    A malformed ``--fault`` or ``--delay`` is a usage error that lists what is accepted."""
+    from jainam_validate import errors
+    from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+    from jainam_validate.settings import Layers, dotenv_in_cwd
+    from jainam_validate.simulator import (
+        DEMO_CREDENTIALS,
+        SimConfig,
+        SimCredentials,
+        parse_flow_value,
+    )
+
+    try:
+        fault_map = dict(parse_flow_value(text, kind="fault") for text in faults)
+        delay_map = {k: int(v) for k, v in (parse_flow_value(t, kind="delay") for t in delays)}
+    except ValueError as exc:
+        raise errors.UsageError(str(exc)) from None
+    layers = Layers(dict(os.environ), dotenv_in_cwd(), KeyringStore())
+    found = [layers.lookup(name) for name in CREDENTIAL_NAMES]
+    if all(found):
+        credentials = SimCredentials(*(f.value.get_secret_value() for f in found if f))
+        accepts = "the configured credentials"
+    else:
+        credentials, accepts = DEMO_CREDENTIALS, "the demo credentials"
+    config = SimConfig(
+        profile=profile.value,
+        credentials=credentials,
+        md_prefixes=tuple(md_prefixes) if md_prefixes else SimConfig().md_prefixes,
+        empty_flows=frozenset(empty),
+        delays_ms=delay_map,
+        faults=fault_map,
+    )
+    return Rehearsal(config, accepts)
+
+
+def listen(config: SimConfig, host: str, port: int) -> Simulator:
+    """Bind the simulator; a bad address or a port in use is a usage error."""
+    from jainam_validate import errors
+    from jainam_validate.simulator import Simulator
+
+    try:
+        return Simulator(config, host=host, port=port)
+    except ValueError as exc:
+        raise errors.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise errors.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
