@@ -1,86 +1,34 @@
 """The XTS application behind the simulator's HTTP server: routing of the interactive and
-market-data paths to flows, the two kinds of session token (JWT-shaped, HMAC-signed, raw in
-``Authorization``, one market-data session per key pair), the investor and dealer route rules
-with their quirks, the quotes endpoint, cached book bodies, and the per-flow empty/delay/fault
-treatment from ``SimConfig`` (the leaky faults' payloads come from ``leaky``). It maps a
+market-data paths to flows, the two logins (credentials compared byte for byte; the session
+tokens come from ``sessions``) and logouts, the investor and dealer route rules with their
+quirks, the book routes with their cached bodies (rows from ``book``), the quotes endpoint
+(quotes from ``market``), and every secret and identifier served (``sensitive_values``). Each
+flow's configured delay and empty book are applied here, its fault by ``faults``. It maps a
 parsed ``Request`` to a ``Reply`` and never touches a socket, so the HTTP layer only delivers
 what it is given."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import json
-import secrets
 import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from jainam_validate.simulator import leaky
 from jainam_validate.simulator import responses as r
-from jainam_validate.simulator.book import (
-    Account,
-    Book,
-    JsonObj,
-    missing_fields_result,
-    synthetic_isin,
-    unreadable_result,
-)
-from jainam_validate.simulator.responses import Response
-from jainam_validate.simulator.scenario import (
-    BOOK_FLOWS,
-    PRO_CLIENT_ID,
-    SimConfig,
-)
+from jainam_validate.simulator.book import Account, Book
+from jainam_validate.simulator.faults import Faults
+from jainam_validate.simulator.responses import JsonObj, Response
+from jainam_validate.simulator.scenario import PRO_CLIENT_ID, SimConfig
+from jainam_validate.simulator.sessions import SessionKind, Sessions
 
 Delivery = Literal["normal", "truncated", "drip", "reset"]
 Handler = Callable[["Request"], Response]
 
-HUGE_BODY_BYTES = 20_000_000
 MAX_QUOTE_INSTRUMENTS = 50
-_AREA = {  # e-<area>-0005 "Data Not Available" per flow
-    "positions": "portfolio",
-    "holdings": "holdings",
-    "tradebook": "tradeBook",  # quirk: camel case, as the live server spells it
-    # invented: the areas below have no documented empty answer
-    "login_interactive": "user",
-    "logout_interactive": "user",
-    "login_market": "auth",
-    "logout_market": "auth",
-    "quotes": "quotes",
-}
-_GATEWAY_FAULTS = frozenset(
-    {
-        "html500",
-        "html404",
-        "nginx502",
-        "nginx503",
-        "http429",
-        "reset",
-        "nonjson200",
-        "plain_http_to_https",
-        "invalid_token_once",
-        "invalid_token_always",
-    }
-)
-_ANSWER_FAULTS = frozenset(
-    {
-        "data_not_available",
-        "type_error200",
-        "huge_body",
-        "forged_error",
-        "unreadable_rows",
-        "missing_fields",
-        *leaky.LEAKY_BODY_FAULTS,
-        *leaky.ROW_FAULTS,
-        "deep_json",
-        "userid_list",
-    }
-)
 _ENUMS: JsonObj = {  # a small subset of the login enums
     "socketEvent": ["joined", "error", "order", "trade", "position", "tradeConversion", "logout"],
     "orderSide": ["BUY", "SELL"],
@@ -120,17 +68,6 @@ class Reply:
     delivery: Delivery = "normal"
 
 
-@dataclass(frozen=True)
-class _Session:
-    kind: Literal["interactive", "market"]
-    app_key: str
-    exp: int
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _same(given: object, expected: str) -> bool:
     if not isinstance(given, str):
         return False
@@ -144,16 +81,11 @@ class XtsApp:
         self.config = config
         self.book = Book(config)
         self._sleep = sleep
-        self._key = secrets.token_bytes(32)
+        self._sessions = Sessions(self.book.user_id, config.token_ttl_s)
+        self._faults = Faults(self.book)
         self._lock = threading.Lock()
         self._gen_lock = threading.Lock()
-        self._sessions: dict[str, _Session] = {}
-        self._md_current: dict[str, str] = {}
-        self._issued: list[str] = []
-        self._seen_flows: set[str] = set()
         self._cache: dict[tuple[str, ...], bytes] = {}
-        self._huge_cache: dict[tuple[str, bytes], bytes] = {}
-        self._leaky_cache: dict[tuple[str, str, bytes], bytes] = {}
         self._trade_ids: set[str] = set()
         self._routes = self._build_routes()
 
@@ -192,107 +124,23 @@ class XtsApp:
         fault = self.config.faults.get(flow)
         if fault == "timeout":
             self._sleep(self.config.timeout_fault_s)
-        if fault in _GATEWAY_FAULTS:
-            early = self._gateway_fault(flow, fault)
-            if early is not None:
-                return early
-        resp = handler(req)
-        if resp.status == 200 and fault in _ANSWER_FAULTS:
-            # these replace a successful answer only: a bad token or request keeps its error
-            if fault == "data_not_available":
-                resp = r.data_not_available(_AREA[flow])
-            elif fault == "type_error200":
-                resp = r.type_error_200()
-            elif fault == "forged_error":
-                resp = r.forged_error()
-            elif fault in ("unreadable_rows", "missing_fields"):
-                resp = self._bad_rows(flow, fault, resp)
-            elif fault == "huge_body":
-                resp = self._huge(flow, resp)
-            else:
-                resp = self._leaky(flow, fault, req, resp)
-        if fault == "header_echo" and (
-            resp.status == 200 or (flow in BOOK_FLOWS and _is_data_not_available(resp))
-        ):
-            resp = leaky.echo_headers(self.book, self._account_of(req), resp)
+        if fault == "reset":
+            return Reply(flow, None, "reset")
+        early = self._faults.gateway(flow, fault)
+        if early is not None:
+            return Reply(flow, early)
+        resp = self._faults.answer(flow, fault, req.query, handler(req))
         if fault == "truncated_json":
             return Reply(flow, resp, "truncated")
         if fault == "slow_drip":
             return Reply(flow, resp, "drip")
         return Reply(flow, resp)
 
-    def _gateway_fault(self, flow: str, fault: str | None) -> Reply | None:
-        """Faults raised in front of the application: they ignore the request's content."""
-        if fault == "reset":
-            return Reply(flow, None, "reset")
-        if fault == "invalid_token_once":
-            with self._lock:
-                first = flow not in self._seen_flows
-                self._seen_flows.add(flow)
-            return Reply(flow, r.invalid_token()) if first else None
-        pages: dict[str, Callable[[], Response]] = {
-            "html500": r.express_500,
-            "html404": lambda: r.nginx(404),
-            "nginx502": lambda: r.nginx(502),
-            "nginx503": lambda: r.nginx(503),
-            "http429": r.too_many_requests,
-            "nonjson200": r.plain_text_200,
-            "plain_http_to_https": r.nginx_plain_http_to_https,
-            "invalid_token_always": r.invalid_token,
-        }
-        return Reply(flow, pages[fault]()) if fault in pages else None
+    # -- sessions ----------------------------------------------------------------------------
 
-    # -- tokens ------------------------------------------------------------------------------
-
-    def _issue(self, kind: Literal["interactive", "market"], app_key: str) -> str:
-        now = int(time.time())
-        exp = now + self.config.token_ttl_s
-        header = _b64(b'{"alg":"HS256","typ":"JWT"}')
-        claims = {
-            "userID": f"{self.book.user_id}_{app_key}",
-            "publicKey": app_key,
-            "iat": now,
-            "exp": exp,
-            "jti": secrets.token_hex(8),
-        }  # jti: makes every login's token differ
-        payload = _b64(json.dumps(claims, separators=(",", ":")).encode("utf-8"))
-        signing_input = f"{header}.{payload}".encode("ascii")
-        signature = _b64(hmac.new(self._key, signing_input, hashlib.sha256).digest())
-        token = f"{header}.{payload}.{signature}"
-        with self._lock:
-            # inferred: interactive logins may hold several sessions (the reference states the
-            # one-session rule for market data only)
-            self._sessions[token] = _Session(kind, app_key, exp)
-            self._issued.append(token)
-            if kind == "market":
-                # quirk: one market-data session per key pair; a new login kicks the old token
-                old = self._md_current.get(app_key)
-                if old is not None:
-                    self._sessions.pop(old, None)
-                self._md_current[app_key] = token
-        return token
-
-    def _session(self, req: Request, kind: Literal["interactive", "market"]) -> str | None:
+    def _session(self, req: Request, kind: SessionKind) -> str | None:
         """The token if the request carries a live one of this kind, else None."""
-        token = req.headers.get("authorization")
-        # quirk: the token goes raw in Authorization; "Bearer <token>" is just an unknown token
-        if not token or token.count(".") != 2:
-            return None
-        signing_input, _, signature = token.rpartition(".")
-        expected = _b64(
-            hmac.new(
-                self._key, signing_input.encode("utf-8", "surrogatepass"), hashlib.sha256
-            ).digest()
-        )
-        if not hmac.compare_digest(
-            signature.encode("utf-8", "surrogatepass"), expected.encode("ascii")
-        ):
-            return None
-        with self._lock:
-            session = self._sessions.get(token)
-        if session is None or session.kind != kind or time.time() >= session.exp:
-            return None
-        return token
+        return self._sessions.check(req.headers.get("authorization"), kind)
 
     # -- logins ------------------------------------------------------------------------------
 
@@ -335,7 +183,7 @@ class XtsApp:
         ok_secret = _same(fields["secretKey"], creds.interactive_secret)
         if not (ok_key and ok_secret):
             return _invalid_credentials()
-        token = self._issue("interactive", creds.interactive_key)
+        token = self._sessions.issue("interactive", creds.interactive_key)
         return r.success(
             "s-user-0001",
             "Valid User.",
@@ -359,7 +207,7 @@ class XtsApp:
         ok_secret = _same(fields["secretKey"], creds.market_secret)
         if not (ok_key and ok_secret):
             return _invalid_credentials()
-        token = self._issue("market", creds.market_key)
+        token = self._sessions.issue("market", creds.market_key)
         # quirk: the market-data login's *success* code starts with "e-"
         return r.success(
             "e-response-0010",
@@ -372,15 +220,11 @@ class XtsApp:
             },
         )
 
-    def _logout(self, req: Request, kind: Literal["interactive", "market"]) -> Response:
+    def _logout(self, req: Request, kind: SessionKind) -> Response:
         token = self._session(req, kind)
         if token is None:
             return r.invalid_token()
-        with self._lock:
-            self._sessions.pop(token, None)
-            for key, current in list(self._md_current.items()):
-                if current == token:
-                    del self._md_current[key]
+        self._sessions.end(token)
         if kind == "interactive":
             # invented: code and text of the interactive logout answer
             return r.success("s-session-0001", "User logged out successfully", {})
@@ -616,7 +460,7 @@ class XtsApp:
             # quirk: rows come back in a different order than requested (match by segment+id);
             # unknown instruments are left out; listQuotes items are JSON *strings*
             for seg, iid in reversed(wanted):
-                quote = self.book.quote(seg, iid, mdp)
+                quote = self.book.market.quote(seg, iid, mdp)
                 if quote is not None:
                     rows.append(json.dumps(quote, separators=(",", ":")))
         # quirk: an empty listQuotes still comes with type "success"
@@ -625,80 +469,6 @@ class XtsApp:
             "Get quotes successfully!",
             {"mdp": mdp, "quotesList": instruments, "listQuotes": rows},
         )
-
-    # -- rows that are not usable ------------------------------------------------------------
-
-    def _bad_rows(self, flow: str, fault: str, resp: Response) -> Response:
-        """The book's own success envelope (type, code, description) around the rows of the
-        unreadable_rows or missing_fields fault."""
-        if flow not in BOOK_FLOWS:  # SimConfig refuses this; keep the answer as it is
-            return resp
-        head = _envelope_head(resp.body)
-        build = unreadable_result if fault == "unreadable_rows" else missing_fields_result
-        result = build(flow, self.config.holdings_shape)
-        body = r.envelope(
-            str(head.get("type")), str(head.get("code")), str(head.get("description")), result
-        )
-        return Response(resp.status, r.dumps(body), resp.content_type, resp.headers)
-
-    # -- leaky answers ---------------------------------------------------------------------------
-
-    def _account_of(self, req: Request) -> Account:
-        """The account a request is answered for: the investor's whatever clientID says; a
-        dealer's mapped client (its own account without clientID or with ``*****``)."""
-        return self.book.account_for(req.query.get("clientID") or None)
-
-    def _leaky(self, flow: str, fault: str, req: Request, resp: Response) -> Response:
-        """A successful answer turned into the answer of a leaky fault (see ``leaky``)."""
-        account = self._account_of(req)
-        head = _envelope_head(resp.body)
-        if fault in leaky.LEAKY_BODY_FAULTS:
-            return leaky.leaky_answer(fault, flow, head, self.book, account, resp.status)
-        if fault == "deep_json":
-            return Response(
-                resp.status, leaky.deep_json(head, account.code), resp.content_type, resp.headers
-            )
-        key = (fault, account.code, resp.body)
-        body = self._leaky_cache.get(key)
-        if body is None:
-            body = self._leaky_body(flow, fault, account, resp.body)
-            if flow in BOOK_FLOWS:  # a login answer differs every time (its token)
-                with self._lock:
-                    self._leaky_cache[key] = body
-        return Response(resp.status, body, resp.content_type, resp.headers)
-
-    def _leaky_body(self, flow: str, fault: str, account: Account, body: bytes) -> bytes:
-        payload = json.loads(body)
-        result = payload.get("result")
-        if fault == "userid_list":
-            # invented: a login whose userID is a list of the user id and another one
-            second = leaky.personal_ids(self.book.seed, account).user_ids[0]
-            result = {**result, "userID": [self.book.user_id, second]}
-        elif fault == "odd_id_keys":
-            result = leaky.odd_id_keys(result, leaky.personal_ids(self.book.seed, account))
-        elif fault == "nested_ids":
-            result = leaky.nested_ids(result)
-        elif fault == "long_symbol":
-            result = leaky.long_symbol(result, flow)
-        elif fault == "huge_numbers":
-            result = leaky.huge_numbers(result, self.book, account)
-        out = r.dumps({**payload, "result": result})
-        return leaky.huge_numbers_bytes(out) if fault == "huge_numbers" else out
-
-    # -- huge bodies ---------------------------------------------------------------------------
-
-    def _huge(self, flow: str, resp: Response) -> Response:
-        if len(resp.body) >= HUGE_BODY_BYTES:
-            return resp
-        key = (flow, resp.body)
-        cacheable = flow in ("positions", "holdings", "tradebook")
-        body = self._huge_cache.get(key) if cacheable else None
-        if body is None:
-            body = _enlarge(resp.body)
-            if cacheable:
-                with self._lock:
-                    self._huge_cache[key] = body
-        return Response(resp.status, body, resp.content_type, resp.headers)
 
     # -- secrets -------------------------------------------------------------------------------
 
@@ -715,8 +485,8 @@ class XtsApp:
                     "Success trade book",
                 )
         values |= leaky.fault_values(self.book)
+        values.update(self._sessions.issued())
         with self._lock:
-            values.update(self._issued)
             values |= self._trade_ids
         values.discard(PRO_CLIENT_ID)
         values.discard("")
@@ -751,58 +521,3 @@ def _instrument_key(item: object) -> tuple[int, int] | None:
     if isinstance(iid, bool) or not isinstance(iid, int):
         return None
     return seg, iid
-
-
-def _is_data_not_available(resp: Response) -> bool:
-    if resp.status != 400 or not resp.content_type.startswith("application/json"):
-        return False
-    head = _envelope_head(resp.body)
-    return head.get("type") == "error" and head.get("description") == "Data Not Available"
-
-
-def _envelope_head(body: bytes) -> JsonObj:
-    """type, code and description of an envelope written by ``r.dumps`` (``result`` comes last),
-    without parsing what may be a very large ``result``."""
-    cut = body.find(b',"result":')
-    head = json.loads(body[:cut] + b"}" if cut > 0 else body)
-    return head if isinstance(head, dict) else {}
-
-
-def _renamed_holdings(rows: Iterator[tuple[int, JsonObj]]) -> Iterator[JsonObj]:
-    for k, row in rows:
-        yield {**row, "ISIN": synthetic_isin(1_000_000 + k)}
-
-
-def _copies(rows: Any) -> int:
-    # 2% slack: copies differ from the original rows by a few bytes (ISINs, commas)
-    return -(-HUGE_BODY_BYTES * 102 // 100 // max(len(r.dumps(rows)), 1))
-
-
-def _enlarge(body: bytes) -> bytes:
-    """A valid success body of at least HUGE_BODY_BYTES: the rows repeated (holding copies get
-    fresh ISINs so keys stay unique); bodies without rows get a padding field."""
-    payload = json.loads(body)
-    result = payload.get("result")
-    if isinstance(result, list) and result:
-        payload["result"] = result * _copies(result)
-    elif isinstance(result, dict) and result.get("positionList"):
-        result["positionList"] = result["positionList"] * _copies(result["positionList"])
-    elif isinstance(result, dict) and result.get("RMSHoldingList"):
-        rows = result["RMSHoldingList"]
-        copies = _copies(rows)
-        extra = _renamed_holdings(enumerate(row for _ in range(copies - 1) for row in rows))
-        result["RMSHoldingList"] = [*rows, *extra]
-    elif isinstance(result, dict) and result.get("RMSHoldings", {}).get("Holdings"):
-        holdings = result["RMSHoldings"]["Holdings"]
-        rows = list(holdings.values())
-        copies = _copies(holdings)
-        extra = _renamed_holdings(enumerate(row for _ in range(copies - 1) for row in rows))
-        holdings.update({row["ISIN"]: row for row in extra})
-    elif isinstance(result, dict) and result.get("listQuotes"):
-        copies = _copies(result["listQuotes"])
-        result["listQuotes"] = result["listQuotes"] * copies
-        result["quotesList"] = result["quotesList"] * copies
-    else:
-        # invented: XTS has no such field; it only makes a row-less answer large
-        payload["padding"] = "x" * HUGE_BODY_BYTES
-    return r.dumps(payload)

@@ -1,32 +1,26 @@
-"""Seeded payload generation for the XTS simulator: the fake accounts of each profile, the
-instrument universe (NSE cash, NSE F&O and BSE cash, with deterministic last traded prices),
-and the positions, holdings, trade-book and 1502 quote rows, each with the field names and type
-quirks of real XTS payloads (string quantities, thousands separators, mixed key casing, "NaN").
-Everything is a pure function of ``SimConfig.seed`` and the account, so equal configs give
-byte-identical books. Identifiers are fake but shaped like real ones and at least 5 characters.
-The ``unreadable_rows`` and ``missing_fields`` faults get their fixed, id-free results from
-``unreadable_result`` and ``missing_fields_result``. When a fault that echoes an account's
-trading account id is configured (``TRADING_ACCOUNT_FAULTS``), trade-book rows carry that id
-(``trading_account_id``) as ``AccountID``: a normal pass meets it in the trade book only."""
+"""The simulator's books: the fake accounts of each profile (an investor, or a dealer with its
+own pro account and mapped clients) and their positions, holdings and trade-book rows, each
+with the field names and type quirks of real XTS payloads (string quantities, thousands
+separators, mixed key casing, "NaN"), priced from the ``market``'s instruments. Everything is a
+pure function of ``SimConfig.seed`` and the account, so equal configs give byte-identical
+books. Identifiers are fake but shaped like real ones and at least 5 characters. When a fault
+that echoes an account's trading account id is configured (``TRADING_ACCOUNT_FAULTS``),
+trade-book rows carry that id (``trading_account_id``) as ``AccountID``: a normal pass meets it
+in the trade book only."""
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
+from jainam_validate.simulator.market import SEGMENT_CODES, Equity, Market, tick
+from jainam_validate.simulator.responses import JsonObj
 from jainam_validate.simulator.scenario import PRO_CLIENT_ID, SimConfig
 
-JsonObj = dict[str, Any]
-
-SEGMENT_CODES = {"NSECM": 1, "NSEFO": 2, "BSECM": 11}
 TRADE_DATE_ISO = "2026-11-27"
 TRADE_DATE_API = "27-11-2026"
-# XTS market-data timestamps count seconds from 1980-01-01; this is 2026-11-27 15:29:59 IST.
-QUOTE_TIME_1980 = 1480240799
 _SESSION_START_US = (9 * 3600 + 15 * 60) * 1_000_000
 _SESSION_SPAN_US = (6 * 3600 + 15 * 60) * 1_000_000
 
@@ -57,91 +51,6 @@ def trading_account_id(seed: int, account: Account) -> str:
     return f"JT{random.Random(f'{seed}|trading-account|{account.code}').randint(100_000, 999_999)}"
 
 
-@dataclass(frozen=True)
-class Equity:
-    symbol: str
-    isin: str
-    nse_id: int  # 0 = not listed on NSE
-    bse_id: int
-    base_paise: int
-
-
-@dataclass(frozen=True)
-class Contract:
-    """Something positions and trades can reference (NSE cash or NSE F&O)."""
-
-    symbol: str
-    segment: str
-    instrument_id: int
-    lot: int
-
-
-_ISIN_DIGITS = str.maketrans({ch: str(int(ch, 36)) for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
-_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")  # digit sum of 2*d
-
-
-def _luhn_total(reversed_digits: str) -> int:
-    doubled = reversed_digits[0::2].translate(_LUHN_DOUBLED)
-    return sum(map(int, doubled)) + sum(map(int, reversed_digits[1::2]))
-
-
-def isin_check_digit(body: str) -> str:
-    return str(-_luhn_total(body.translate(_ISIN_DIGITS)[::-1]) % 10)
-
-
-def make_isin(body11: str) -> str:
-    return body11 + isin_check_digit(body11)
-
-
-# Synthetic ISINs are "INEZ" + 7 digits + check; the Luhn sum splits into a constant for the
-# prefix plus table lookups for the two halves of the number, so huge books stay fast.
-_SYNTH_PREFIX_TOTAL = _luhn_total("INEZ0000000".translate(_ISIN_DIGITS)[::-1])
-
-
-@functools.cache
-def _luhn_4() -> tuple[int, ...]:
-    return tuple(_luhn_total(f"{x:04d}"[::-1]) for x in range(10_000))
-
-
-def synthetic_isin(k: int) -> str:
-    k %= 10_000_000
-    table = _luhn_4()
-    total = _SYNTH_PREFIX_TOTAL + table[k % 10_000] + table[k // 10_000]
-    return f"INEZ{k:07d}{-total % 10}"
-
-
-# (symbol, ISIN without check digit, NSE id, BSE id, price in rupees)
-_EQUITIES: tuple[tuple[str, str, int, int, int], ...] = (
-    ("RELIANCE", "INE002A0101", 2885, 500325, 2905),
-    ("TCS", "INE467B0102", 11536, 532540, 3920),
-    ("HDFCBANK", "INE040A0103", 1333, 500180, 1655),
-    ("INFY", "INE009A0102", 1594, 500209, 1810),
-    ("ICICIBANK", "INE090A0102", 4963, 532174, 1262),
-    ("SBIN", "INE062A0102", 3045, 500112, 812),
-    ("ITC", "INE154A0102", 1660, 500875, 463),
-    ("LT", "INE018A0103", 11483, 500510, 3610),
-    ("AXISBANK", "INE238A0103", 5900, 532215, 1149),
-    ("BHARTIARTL", "INE397D0102", 10604, 532454, 1604),
-    ("TATAMOTORS", "INE155A0102", 3456, 500570, 748),
-    ("WIPRO", "INE075A0102", 3787, 507685, 291),
-    ("HINDUNILVR", "INE030A0102", 1394, 500696, 2398),
-    ("SUNPHARMA", "INE044A0103", 3351, 524715, 1752),
-    ("NTPC", "INE733E0101", 11630, 532555, 362),
-    ("ONGC", "INE213A0102", 2475, 500312, 259),
-)
-# quirk: some holdings are BSE-only (ExchangeNSEInstrumentId 0); fake SME scrip.
-_BSE_ONLY = ("KRSNAORG", "INE0RK50101", 0, 543877, 146)
-# (trading symbol, NSEFO id, lot, price in rupees)
-_FO_CONTRACTS: tuple[tuple[str, int, int, float], ...] = (
-    ("NIFTY26NOVFUT", 52175, 75, 24150.0),
-    ("BANKNIFTY26NOVFUT", 52170, 35, 52310.0),
-    ("RELIANCE26NOVFUT", 52220, 500, 2912.0),
-    ("NIFTY26NOV24000CE", 41320, 75, 185.5),
-    ("NIFTY26NOV23800PE", 41301, 75, 92.3),
-    ("BANKNIFTY26NOV52000PE", 41655, 35, 410.0),
-)
-
-
 def money(paise: int) -> str:
     """Rupees with thousands separators, as XTS writes amounts: ``-1,015.00``."""
     sign = "-" if paise < 0 else ""
@@ -155,10 +64,6 @@ def plain(paise: int) -> str:
     return f"{sign}{rupees}.{frac:02d}"
 
 
-def _tick(paise: float) -> int:
-    return max(5, int(round(paise / 5.0)) * 5)
-
-
 def _clock(us_of_day: int) -> tuple[str, int]:
     secs, micros = divmod(us_of_day, 1_000_000)
     h, rest = divmod(secs, 3600)
@@ -167,7 +72,8 @@ def _clock(us_of_day: int) -> tuple[str, int]:
 
 
 class Book:
-    """All payloads of one SimConfig; rows are generated on demand (callers cache bytes)."""
+    """The accounts and books of one SimConfig; rows are generated on demand (callers cache
+    bytes)."""
 
     def __init__(self, config: SimConfig) -> None:
         self.config = config
@@ -175,53 +81,7 @@ class Book:
         self.dealer = config.profile == "dealer"
         self.user_id = DEALER_USER_ID if self.dealer else INVESTOR_USER_ID
         self.trading_accounts = any(k in TRADING_ACCOUNT_FAULTS for k in config.faults.values())
-        self.equities: list[Equity] = [
-            Equity(sym, make_isin(body), nse, bse, rupees * 100)
-            for sym, body, nse, bse, rupees in _EQUITIES
-        ]
-        sym, body, nse, bse, rupees = _BSE_ONLY
-        self.bse_only = Equity(sym, make_isin(body), nse, bse, rupees * 100)
-        self.synthetic: list[Equity] = []
-        extra = config.n_holdings - (len(self.equities) + 1)
-        synth_rng = random.Random(f"{self.seed}|synth")
-        for k in range(max(0, extra)):
-            base = synth_rng.randint(40, 4000) * 100
-            self.synthetic.append(
-                Equity(f"JVSYN{k:05d}", synthetic_isin(k), 60000 + k, 900000 + k, base)
-            )
-        self.contracts: list[Contract] = [
-            Contract(f"{e.symbol}-EQ", "NSECM", e.nse_id, 1) for e in self.equities
-        ] + [Contract(sym, "NSEFO", iid, lot) for sym, iid, lot, _ in _FO_CONTRACTS]
-        self._ltp: dict[tuple[int, int], int] = {}
-        self._close: dict[tuple[int, int], int] = {}
-        for eq in [*self.equities, self.bse_only]:
-            self._add_equity(eq, random.Random(f"{self.seed}|ltp|{eq.isin}"))
-        for eq in self.synthetic:  # one stream: seeding a Random per row is slow at 100 000
-            self._add_equity(eq, synth_rng)
-        for _symbol, fo_id, _lot, fo_price in _FO_CONTRACTS:
-            self._add_price(2, fo_id, fo_price * 100, random.Random(f"{self.seed}|ltp|{fo_id}"))
-
-    # -- instruments and prices -------------------------------------------------------------
-
-    def _add_price(self, seg: int, iid: int, base_paise: float, rng: random.Random) -> int:
-        ltp = _tick(base_paise * (1 + rng.uniform(-0.03, 0.03)))
-        close = _tick(ltp * (1 + rng.uniform(-0.02, 0.02)))
-        self._ltp[(seg, iid)] = ltp
-        self._close[(seg, iid)] = close
-        return ltp
-
-    def _add_equity(self, eq: Equity, rng: random.Random) -> None:
-        if eq.nse_id:
-            ltp = self._add_price(1, eq.nse_id, eq.base_paise, rng)
-            self._add_price(11, eq.bse_id, ltp + 5 * ((eq.bse_id % 5) - 2), rng)
-        else:
-            self._add_price(11, eq.bse_id, eq.base_paise, rng)
-
-    def ltp_paise(self, segment: int, instrument_id: int) -> int | None:
-        return self._ltp.get((segment, instrument_id))
-
-    def quotable(self) -> list[tuple[int, int]]:
-        return sorted(self._ltp)
+        self.market = Market(config.seed, config.n_holdings)
 
     # -- accounts ---------------------------------------------------------------------------
 
@@ -249,13 +109,13 @@ class Book:
     def positions(self, account: Account) -> list[JsonObj]:
         n = self.config.n_positions
         rng = random.Random(f"{self.seed}|positions|{account.code}")
-        picks = rng.sample(self.contracts, min(n, len(self.contracts)))
-        picks += [rng.choice(self.contracts) for _ in range(n - len(picks))]
+        picks = rng.sample(self.market.contracts, min(n, len(self.market.contracts)))
+        picks += [rng.choice(self.market.contracts) for _ in range(n - len(picks))]
         closed_row = min(2, n - 1)
         rows: list[JsonObj] = []
         for i, c in enumerate(picks):
             seg = SEGMENT_CODES[c.segment]
-            ltp = self._ltp[(seg, c.instrument_id)]
+            ltp = self.market.ltp(seg, c.instrument_id)
             product = rng.choice(("MIS", "CNC") if c.segment == "NSECM" else ("NRML", "MIS"))
             lots = rng.randint(1, 4) if c.lot > 1 else rng.randint(1, 60)
             shape = "closed" if i == closed_row else rng.choice(("long", "short", "partial"))
@@ -267,8 +127,8 @@ class Book:
                 buy, sell = (lots + 1) * c.lot, c.lot
             else:
                 buy = sell = lots * c.lot
-            buy_avg = _tick(ltp * (1 + rng.uniform(-0.025, 0.025))) if buy else 0
-            sell_avg = _tick(ltp * (1 + rng.uniform(-0.025, 0.025))) if sell else 0
+            buy_avg = tick(ltp * (1 + rng.uniform(-0.025, 0.025))) if buy else 0
+            sell_avg = tick(ltp * (1 + rng.uniform(-0.025, 0.025))) if sell else 0
             buy_amt, sell_amt = buy * buy_avg, sell * sell_avg
             net = buy - sell
             realized = min(buy, sell) * (sell_avg - buy_avg)
@@ -321,11 +181,11 @@ class Book:
         if n == 0:
             return []
         rng = random.Random(f"{self.seed}|holdings")
-        pricey = [e for e in self.equities if e.base_paise >= 200_000]
+        pricey = [e for e in self.market.equities if e.base_paise >= 200_000]
         first = rng.choice(pricey)
-        rest = [e for e in self.equities if e is not first]
+        rest = [e for e in self.market.equities if e is not first]
         rng.shuffle(rest)
-        return ([first, self.bse_only, *rest, *self.synthetic])[:n]
+        return ([first, self.market.bse_only, *rest, *self.market.synthetic])[:n]
 
     def holdings(self, account: Account) -> list[JsonObj]:
         """Holding rows with the older list-schema fields too; ``holdings_result`` trims them."""
@@ -333,12 +193,12 @@ class Book:
         rows: list[JsonObj] = []
         for i, eq in enumerate(self.holding_equities()):
             seg, iid = (1, eq.nse_id) if eq.nse_id else (11, eq.bse_id)
-            ltp = self._ltp[(seg, iid)]
+            ltp = self.market.ltp(seg, iid)
             factor = rng.uniform(0.75, 0.95) if rng.random() < 0.5 else rng.uniform(1.05, 1.25)
             avg = int(round(ltp * factor))
             if avg == ltp:
                 avg += 5
-            qty = 1200 if eq is self.bse_only else rng.randint(1, 400)
+            qty = 1200 if eq is self.market.bse_only else rng.randint(1, 400)
             # quirk: HoldingQuantity and BuyAvgPrice mix numbers and comma-grouped strings.
             if i % 2 == 0:
                 qty_value: int | str = qty
@@ -396,9 +256,6 @@ class Book:
 
     # -- trade book (result[] of 9005 rows) -------------------------------------------------
 
-    def trades(self, account: Account) -> list[JsonObj]:
-        return [json.loads(text) for text, _ids in self.iter_trade_json(account)]
-
     def first_order_id(self, account: Account) -> str:
         """The AppOrderID of the account's first trade (the same whatever ``n_trades`` is, even
         0)."""
@@ -424,9 +281,9 @@ class Book:
                 c.segment,
                 c.instrument_id,
                 c.lot,
-                self._ltp[(SEGMENT_CODES[c.segment], c.instrument_id)],
+                self.market.ltp(SEGMENT_CODES[c.segment], c.instrument_id),
             )
-            for c in self.contracts
+            for c in self.market.contracts
         ]
         app_id = 1_100_000_000 + int(rand() * 90_000_000)
         exch_id = 1_000_000_000_000_000 + int(rand() * 90_000_000_000_000)
@@ -451,7 +308,7 @@ class Book:
             qty = lots * lot
             fills = min((1, 1, 1, 2, 2, 3)[int(rand() * 6)], lots, n - k)
             limit = rand() < 0.5
-            order_price = repr(_tick(ltp * (1.004 if buy else 0.996)) / 100) if limit else "0"
+            order_price = repr(tick(ltp * (1.004 if buy else 0.996)) / 100) if limit else "0"
             if segment == "NSECM":
                 product = "CNC" if rand() < 0.5 else "MIS"
             else:
@@ -485,7 +342,7 @@ class Book:
             value = 0
             for f in range(fills):
                 fill_qty = qty - cum if f == fills - 1 else lot * max(1, lots // fills)
-                price = _tick(ltp * (0.996 + rand() * 0.008))
+                price = tick(ltp * (0.996 + rand() * 0.008))
                 cum += fill_qty
                 value += fill_qty * price
                 avg = int(round(value / cum))
@@ -509,156 +366,3 @@ class Book:
                 )
                 yield text, (str(app_id), exchange_order_id, str(exec_id), unique_id, order_ref)
                 k += 1
-
-    # -- quotes ------------------------------------------------------------------------------
-
-    def quote(self, segment: int, instrument_id: int, message_code: int) -> JsonObj | None:
-        """The parsed 1502 (market depth) or 1501 (touchline) object, or None if unknown."""
-        key = (segment, instrument_id)
-        ltp = self._ltp.get(key)
-        if ltp is None:
-            return None
-        close = self._close[key]
-        rng = random.Random(f"{self.seed}|quote|{segment}|{instrument_id}")
-        open_ = _tick(close * (1 + rng.uniform(-0.01, 0.01)))
-        high = max(open_, ltp, close) + 5 * rng.randint(0, 20)
-        low = max(5, min(open_, ltp, close) - 5 * rng.randint(0, 20))
-        bids = [
-            {
-                "Size": rng.randint(1, 900),
-                "Price": max(5, ltp - 5 * (i + 1)) / 100,
-                "TotalOrders": rng.randint(1, 12),
-                "BuyBackMarketMaker": 0,
-            }
-            for i in range(5)
-        ]
-        asks = [
-            {
-                "Size": rng.randint(1, 900),
-                "Price": (ltp + 5 * (i + 1)) / 100,
-                "TotalOrders": rng.randint(1, 12),
-                "BuyBackMarketMaker": 0,
-            }
-            for i in range(5)
-        ]
-        traded = rng.randint(10_000, 9_000_000)
-        touchline: JsonObj = {
-            "BidInfo": {**bids[0], "BuyBackMarketMaker": 0},
-            "AskInfo": {**asks[0], "BuyBackMarketMaker": 0},
-            "LastTradedPrice": ltp / 100,
-            "LastTradedQunatity": rng.randint(1, 500),  # quirk: sic, XTS spells it this way
-            "TotalBuyQuantity": rng.randint(1_000, 900_000),
-            "TotalSellQuantity": rng.randint(1_000, 900_000),
-            "TotalTradedQuantity": traded,
-            "AverageTradedPrice": round((low + high) / 200, 2),
-            "LastTradedTime": QUOTE_TIME_1980 - rng.randint(0, 30),
-            "LastUpdateTime": QUOTE_TIME_1980,
-            "PercentChange": (ltp - close) * 100 / close,
-            "Open": open_ / 100,
-            "High": high / 100,
-            "Low": low / 100,
-            "Close": close / 100,
-            # quirk: TotalValueTraded may be null
-            "TotalValueTraded": None if instrument_id % 3 == 0 else traded * ltp // 100,
-            "BuyBackTotalBuy": 0,
-            "BuyBackTotalSell": 0,
-        }
-        obj: JsonObj = {
-            "MessageCode": message_code,
-            "MessageVersion": 4,
-            "ApplicationType": 0,
-            "TokenID": 0,
-            "ExchangeSegment": segment,
-            "ExchangeInstrumentID": instrument_id,
-            "ExchangeTimeStamp": QUOTE_TIME_1980,
-        }
-        if message_code == 1502:
-            obj.update(
-                {
-                    "Bids": bids,
-                    "Asks": asks,
-                    "Touchline": touchline,
-                    "BookType": 1,
-                    "XMarketType": 1,
-                    "SequenceNumber": 1_733_000_000,
-                }
-            )
-        else:
-            obj.update(
-                {
-                    "Touchline": touchline,
-                    "BookType": 1,
-                    "XMarketType": 1,
-                    "SequenceNumber": 1_733_000_000,
-                }
-            )
-        return obj
-
-
-# -- the unreadable_rows and missing_fields faults --------------------------------------------
-# invented: both are fixed payloads with no client, account or order identifiers.
-
-
-def unreadable_result(flow: str, holdings_shape: str) -> Any:
-    """The ``result`` of a book whose rows are not records: scalars, nulls, booleans, lists."""
-    rows: list[Any] = ["AppOrderID=1", 42, None, True, [1, 2], "x"]
-    if flow == "tradebook":
-        return rows
-    if flow == "positions":
-        return {"positionList": rows}
-    if holdings_shape == "list":
-        return {"RMSHoldingList": rows}
-    values: list[Any] = ["HoldingQuantity=10", 42, None, 3.5, "x"]
-    isins = [make_isin(body) for _sym, body, *_ in _EQUITIES[: len(values)]]
-    return {"RMSHoldings": {"Holdings": dict(zip(isins, values, strict=True))}}
-
-
-def missing_fields_result(flow: str, holdings_shape: str) -> Any:
-    """The ``result`` of a book whose rows are objects without the fields a row needs: trades
-    without AppOrderID, TradingSymbol, ExchangeInstrumentID or any quantity; positions without
-    instrument id, TradingSymbol or quantity; holdings without HoldingQuantity."""
-    if flow == "tradebook":
-        return [
-            {
-                "ExchangeSegment": segment,
-                "OrderSide": side.title(),
-                "OrderSideAPI": side,
-                "OrderType": "Market",
-                "ProductType": product,
-                "TimeInForce": "DAY",
-                "OrderStatus": "Filled",
-                "ExchangeTransactTime": f"{TRADE_DATE_ISO}T10:1{k}:00+05:30",
-                "MessageCode": 9005,
-            }
-            for k, (segment, side, product) in enumerate(
-                (("NSECM", "BUY", "CNC"), ("NSEFO", "SELL", "NRML"), ("NSECM", "SELL", "MIS"))
-            )
-        ]
-    if flow == "positions":
-        rows = [
-            {
-                "ExchangeSegment": segment,
-                "ProductType": product,
-                "BuyAveragePrice": "0.00",
-                "SellAveragePrice": "0.00",
-                "MTM": "0",
-                "statisticsLevel": "ParentLevel",
-                "MessageCode": 9002,
-            }
-            for segment, product in (("NSECM", "MIS"), ("NSEFO", "NRML"), ("NSECM", "CNC"))
-        ]
-        return {"positionList": rows}
-    holdings = [
-        {
-            "ISIN": make_isin(body),
-            "Symbol": symbol,
-            "ExchangeNSEInstrumentId": nse,
-            "ExchangeBSEInstrumentId": bse,
-            "BuyAvgPrice": float(rupees),
-            "IsBuyAvgPriceProvided": True,
-        }
-        for symbol, body, nse, bse, rupees in _EQUITIES[:3]
-    ]
-    if holdings_shape == "list":
-        return {"RMSHoldingList": holdings}
-    return {"RMSHoldings": {"Holdings": {row["ISIN"]: row for row in holdings}}}

@@ -34,15 +34,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from jainam_validate.simulator import responses as r
-from jainam_validate.simulator.book import (
-    Account,
-    Book,
-    JsonObj,
-    make_isin,
-    synthetic_isin,
-    trading_account_id,
-)
-from jainam_validate.simulator.responses import Response
+from jainam_validate.simulator.book import Account, Book, trading_account_id
+from jainam_validate.simulator.market import make_isin, synthetic_isin
+from jainam_validate.simulator.responses import JsonObj, Response
 
 LEAKY_BODY_FAULTS = frozenset({"leaky_utf8", "leaky_cut", "leaky_text"})
 ROW_FAULTS = frozenset({"odd_id_keys", "nested_ids", "huge_numbers", "long_symbol"})
@@ -306,7 +300,8 @@ def huge_numbers(result: Any, book: Book, account: Account) -> Any:
     21-digit quantity and price: numbers in the first, strings in the second (the bare-number
     price is ``_HUGE_PRICE_MARK`` until ``huge_numbers_bytes``)."""
     held = {e.isin for e in book.holding_equities()}
-    spare = [(e.isin, e.symbol, e.nse_id, e.bse_id) for e in book.equities if e.isin not in held]
+    equities = book.market.equities
+    spare = [(e.isin, e.symbol, e.nse_id, e.bse_id) for e in equities if e.isin not in held]
     spare += [(synthetic_isin(9_999_000 + k), f"JVHUGE{k}", 0, 990_000 + k) for k in range(2)]
     rows: list[JsonObj] = []
     for k, (isin, symbol, nse, bse) in enumerate(spare[:2]):
@@ -338,6 +333,27 @@ def huge_numbers(result: Any, book: Book, account: Account) -> Any:
 def huge_numbers_bytes(body: bytes) -> bytes:
     """A dumped ``huge_numbers`` envelope with the price placeholder as a bare JSON number."""
     return body.replace(r.dumps(_HUGE_PRICE_MARK), HUGE_PRICE.encode("ascii"))
+
+
+def rewrite_answer(flow: str, fault: str, book: Book, account: Account, body: bytes) -> bytes:
+    """A successful answer's ``body`` with its ``result`` rewritten by ``userid_list`` or one of
+    the ``ROW_FAULTS``."""
+    payload = json.loads(body)
+    result = payload.get("result")
+    if fault == "userid_list":
+        # invented: a login whose userID is a list of the user id and another one
+        second = personal_ids(book.seed, account).user_ids[0]
+        result = {**result, "userID": [book.user_id, second]}
+    elif fault == "odd_id_keys":
+        result = odd_id_keys(result, personal_ids(book.seed, account))
+    elif fault == "nested_ids":
+        result = nested_ids(result)
+    elif fault == "long_symbol":
+        result = long_symbol(result, flow)
+    elif fault == "huge_numbers":
+        result = huge_numbers(result, book, account)
+    out = r.dumps({**payload, "result": result})
+    return huge_numbers_bytes(out) if fault == "huge_numbers" else out
 
 
 # -- deep_json ------------------------------------------------------------------------------------

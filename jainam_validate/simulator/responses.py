@@ -3,13 +3,16 @@
 books and validation errors), and the HTML pages that sit in front of or behind the API on the
 real servers (nginx 404/502/503 and "plain HTTP to HTTPS port", the Express error page), and
 the ``forged_error`` fault's hostile error envelope (``FORGED_TEXT``, ``FORGED_CODE``,
-``FORGED_HEADER``). A ``Response`` is plain data; the HTTP handler decides how to deliver it."""
+``FORGED_HEADER``). A ``Response`` is plain data; the HTTP handler decides how to deliver it.
+``JsonObj`` is the type of a JSON object the simulator builds or parses."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from typing import Any
+
+JsonObj = dict[str, Any]
 
 JSON_TYPE = "application/json; charset=utf-8"
 NGINX_HTML_TYPE = "text/html"
