@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-.PHONY: setup demo test unit smoke lint typecheck check clean bench
+.PHONY: setup demo test unit mutants smoke lint typecheck check clean bench
 setup: $(STAMP)
 
 ## A whole validation pass against the built-in simulator: no account, no network.
@@ -37,6 +37,12 @@ smoke: $(STAMP)
 	$(BIN)/jainam-validate run --replay tests/fixtures/cassettes/dealer --evidence-dir $(SMOKE_DIR) --no-color
 	$(BIN)/jainam-validate audit $(SMOKE_DIR) tests/fixtures/cassettes
 
+## Mutation testing (mutmut) of the modules that decide verdicts and safety, against the unit
+## and in-process integration tests; long (tens of minutes), resumable, not part of CI.
+mutants: $(STAMP)
+	$(BIN)/mutmut run --max-children $$($(BIN)/python -c 'import os; print(os.cpu_count() or 1)')
+	$(BIN)/python bench/mutants.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check jainam_validate tests bench
 	$(BIN)/ruff format --check jainam_validate tests bench
@@ -51,4 +57,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .smoke .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .smoke .pytest_cache .mypy_cache .ruff_cache *.egg-info mutants
