@@ -173,17 +173,25 @@ class XtsApp:
         ]
         return r.bad_request(errors) if errors else fields
 
-    def _login_interactive(self, req: Request) -> Response:
+    def _session_for(
+        self, req: Request, kind: SessionKind, key: str, secret: str
+    ) -> Response | str:
+        """A new session token for a login with this key pair, or the error answer."""
         fields = self._login_fields(req)
         if isinstance(fields, Response):
             return fields
-        creds = self.config.credentials
         # byte-for-byte comparison: secrets may hold $, ${, #, quotes and backslashes
-        ok_key = _same(fields["appKey"], creds.interactive_key)
-        ok_secret = _same(fields["secretKey"], creds.interactive_secret)
-        if not (ok_key and ok_secret):
+        if not (_same(fields["appKey"], key) and _same(fields["secretKey"], secret)):
             return _invalid_credentials()
-        token = self._sessions.issue("interactive", creds.interactive_key)
+        return self._sessions.issue(kind, key)
+
+    def _login_interactive(self, req: Request) -> Response:
+        creds = self.config.credentials
+        token = self._session_for(
+            req, "interactive", creds.interactive_key, creds.interactive_secret
+        )
+        if isinstance(token, Response):
+            return token
         return r.success(
             "s-user-0001",
             "Valid User.",
@@ -199,15 +207,10 @@ class XtsApp:
         )
 
     def _login_market(self, req: Request) -> Response:
-        fields = self._login_fields(req)
-        if isinstance(fields, Response):
-            return fields
         creds = self.config.credentials
-        ok_key = _same(fields["appKey"], creds.market_key)
-        ok_secret = _same(fields["secretKey"], creds.market_secret)
-        if not (ok_key and ok_secret):
-            return _invalid_credentials()
-        token = self._sessions.issue("market", creds.market_key)
+        token = self._session_for(req, "market", creds.market_key, creds.market_secret)
+        if isinstance(token, Response):
+            return token
         # quirk: the market-data login's *success* code starts with "e-"
         return r.success(
             "e-response-0010",
