@@ -1,25 +1,22 @@
 """A validation pass from start to evidence: the one function ``fetch``, ``login`` and ``run`` call.
 
-:func:`execute` plans the session (reuse tokens from the environment or the keyring cache, or
-log in), opens a run folder, drives the :class:`~jainam_validate.harness.Harness` through the
-requested flows, and finishes the folder (samples, ``run.json``, ``report.md``, ``SHA256SUMS``)
-whatever happened: a login failure, a leak-guard stop or an interrupt still leave a folder that
-says so. Exceptions that carry an exit code are re-raised after the folder is finished.
+:func:`execute` plans the session (:func:`plan`: reuse tokens from the environment or the keyring
+cache, or log in), then drives a :class:`Pass` through its steps: open the run folder and the
+sessions, run the requested flows through the :class:`~jainam_validate.harness.Harness` (pricing
+holdings when asked), and finish the folder (samples, ``run.json``, ``report.md``,
+``SHA256SUMS``; see :mod:`~jainam_validate.finishing`) whatever happened: a login failure, a
+leak-guard stop or an interrupt still leave a folder that says so. Exceptions that carry an exit
+code are re-raised after the folder is finished.
 """
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from jainam_validate import errors, report
 from jainam_validate.cassette import Recorder
@@ -27,29 +24,35 @@ from jainam_validate.checks import PassFacts, release_checks
 from jainam_validate.client import Timeouts, XtsClient
 from jainam_validate.credentials import CachedSession, KeyringStore, load_session, save_session
 from jainam_validate.errors import ExitCode
-from jainam_validate.evidence import (
-    TIMINGS,
-    CheckResult,
-    RunFolder,
-    RunManifest,
-    dumps,
-    write_outside,
+from jainam_validate.evidence import RunFolder, RunManifest
+from jainam_validate.finishing import (
+    CiTexts,
+    ci_texts,
+    rescrub_texts,
+    signals_deferred,
+    write_leak_stop,
+    write_sample,
 )
-from jainam_validate.harness import FlowResult, Harness, Session
+from jainam_validate.harness import FlowResult, Harness
 from jainam_validate.pnl import Instrument, PnlResult, batches, evaluate, instrument_of
 from jainam_validate.redact import Redactor
 from jainam_validate.resilience import RateLimiter, Resilience
+from jainam_validate.sessions import Origin, Session
 from jainam_validate.settings import AccountType, Layers, Settings
 from jainam_validate.stats import summarise
 from jainam_validate.timing import Outcome, TimingRecord, now_iso
 from jainam_validate.verdict import (
     EXIT_MEANING,
+    Status,
     TargetKind,
     exit_codes,
     status_of,
     verdict_of,
 )
 from jainam_validate.xts import BOOKS, Flow
+
+if TYPE_CHECKING:
+    import httpx
 
 #: Progress sink: ("session", 0) once, then (flow, sample) before each call.
 Event = Callable[[str, int], None]
@@ -94,10 +97,27 @@ class PassResult:
     records: list[TimingRecord]
 
 
-def _session_plan(
+@dataclass(frozen=True)
+class SessionPlan:
+    """How a pass gets its session, decided before any folder exists (so config errors leave
+    none): the broker root, the settings to use, and a cached session or where tokens come from."""
+
+    root: str
+    settings: Settings
+    cached: CachedSession | None
+    origin: Origin
+
+
+def plan(
     settings: Settings, layers: Layers, options: PassOptions, store: KeyringStore | None
-) -> tuple[Settings, CachedSession | None, str]:
-    """Decide how to get a session before any folder exists (so config errors leave none)."""
+) -> SessionPlan:
+    """The pass's first step: a base URL, then reused tokens (env, keyring cache) or a login."""
+    if settings.base_url is None:
+        raise errors.MissingCredential(
+            "JAINAM_BASE_URL is not set: put the broker root (e.g. https://smpb.jainam.in:4143) "
+            "in the environment or .env, or use --sim"
+        )
+    root = settings.base_url
     if options.reuse_session and settings.interactive_session_token is not None:
         if settings.account_type is None:
             raise errors.ConfigError(
@@ -105,8 +125,8 @@ def _session_plan(
                 "investor or dealer (no login result says which routes apply)"
             )
         if options.market_session and settings.market_session_token is None:
-            return settings.with_credentials(layers), None, "env"
-        return _credentials_if_any(settings, layers), None, "env"
+            return SessionPlan(root, settings.with_credentials(layers), None, "env")
+        return SessionPlan(root, _credentials_if_any(settings, layers), None, "env")
     if options.reuse_session and store is not None:
         cached = load_session(store, settings.host)
         now = time.time()
@@ -115,8 +135,8 @@ def _session_plan(
             and (cached.interactive_expires or 0) > now + EXPIRY_MARGIN_S
             and (not options.market_session or cached.market_token)
         ):
-            return _credentials_if_any(settings, layers), cached, "cache"
-    return settings.with_credentials(layers), None, "login"
+            return SessionPlan(root, _credentials_if_any(settings, layers), cached, "cache")
+    return SessionPlan(root, settings.with_credentials(layers), None, "login")
 
 
 def _credentials_if_any(settings: Settings, layers: Layers) -> Settings:
@@ -139,61 +159,133 @@ def execute(
     on_event: Event = lambda _step, _sample: None,
 ) -> PassResult:
     """Run one pass and finish its folder. Raises JainamError (after writing the folder)."""
-    if settings.base_url is None:
-        raise errors.MissingCredential(
-            "JAINAM_BASE_URL is not set: put the broker root (e.g. https://smpb.jainam.in:4143) "
-            "in the environment or .env, or use --sim"
-        )
-    root = settings.base_url
-    settings, cached, origin = _session_plan(settings, layers, options, store)
-    folder = RunFolder.create(settings.evidence_dir, redactor, _user_strings(options))
-    records: list[TimingRecord] = []
-
-    def sink(record: TimingRecord) -> None:
-        folder.append_timing(record)
-        records.append(record)
-
-    manifest = RunManifest(
-        run_id=folder.run_id,
-        command=options.command,
-        invocation=options.invocation,
-        label=options.label,
-        started_at=now_iso(),
-        target={**options.target, "host": settings.host, "market_data_prefix": None},
-        credential_sources={k: v.source for k, v in sorted(settings.credentials.items())},
-        thresholds_ms=dict(sorted(options.thresholds_ms.items())),
-        iterations=options.iterations,
-        warmup=options.warmup,
-    )
-    samples: dict[str, FlowResult] = {}
-    session: Session | None = None
-    failure: errors.JainamError | None = None
-    session_failure: errors.JainamError | None = None  # no interactive session: this is why
-    market_failure: errors.JainamError | None = None
-    holdings_pnl: PnlResult | None = None
-    interrupted = False
-    client = XtsClient(
-        root,
+    run = Pass(
+        plan(settings, layers, options, store),
+        options,
+        redactor=redactor,
+        store=store,
         transport=transport,
-        timeouts=options.timeouts,
-        rate_limiter=RateLimiter(options.resilience.rate_per_s),
+        on_event=on_event,
     )
-    recorder = Recorder(folder.scanner) if options.record is not None else None
-    harness = Harness(
-        settings,
-        client,
-        redactor,
-        sink,
-        folder.run_id,
-        resilience=options.resilience,
-        recorder=recorder,
-    )
-    try:
-        on_event("session", 0)
-        if origin == "env":
+    run.drive()
+    return run.finish()
+
+
+class Pass:
+    """One validation pass: its folder, manifest and harness, and what happened so far.
+
+    Creating it opens the run folder. :func:`execute` then drives it in named steps:
+    :meth:`drive` (:meth:`open_sessions`, then :meth:`run_flows`, which may
+    :meth:`price_holdings`) keeps whatever stopped it, and :meth:`finish` writes and seals the
+    folder and raises that stop if it decided the exit code.
+    """
+
+    def __init__(
+        self,
+        session_plan: SessionPlan,
+        options: PassOptions,
+        *,
+        redactor: Redactor,
+        store: KeyringStore | None,
+        transport: httpx.BaseTransport | None = None,
+        on_event: Event = lambda _step, _sample: None,
+    ) -> None:
+        settings = session_plan.settings
+        self.plan = session_plan
+        self.settings = settings
+        self.options = options
+        self.store = store
+        self.on_event = on_event
+        self.folder = RunFolder.create(settings.evidence_dir, redactor, _user_strings(options))
+        self.records: list[TimingRecord] = []
+        self.manifest = RunManifest(
+            run_id=self.folder.run_id,
+            command=options.command,
+            invocation=options.invocation,
+            label=options.label,
+            started_at=now_iso(),
+            target={**options.target, "host": settings.host, "market_data_prefix": None},
+            credential_sources={k: v.source for k, v in sorted(settings.credentials.items())},
+            thresholds_ms=dict(sorted(options.thresholds_ms.items())),
+            iterations=options.iterations,
+            warmup=options.warmup,
+        )
+        self.samples: dict[str, FlowResult] = {}  # the last usable sample per flow
+        self.session: Session | None = None
+        self.failure: errors.JainamError | None = None
+        self.session_failure: errors.JainamError | None = None  # no interactive session: why
+        self.market_failure: errors.JainamError | None = None
+        self.holdings_pnl: PnlResult | None = None
+        self.interrupted = False
+        self.client = XtsClient(
+            session_plan.root,
+            transport=transport,
+            timeouts=options.timeouts,
+            rate_limiter=RateLimiter(options.resilience.rate_per_s),
+        )
+        self.recorder = Recorder(self.folder.scanner) if options.record is not None else None
+        self.harness = Harness(
+            settings,
+            self.client,
+            redactor,
+            self._sink,
+            self.folder.run_id,
+            resilience=options.resilience,
+            recorder=self.recorder,
+        )
+
+    def _sink(self, record: TimingRecord) -> None:
+        self.folder.append_timing(record)
+        self.records.append(record)
+
+    # -- the pass ---------------------------------------------------------------------------
+    def drive(self) -> None:
+        """Open the sessions and run the flows. A stop (JainamError), an interrupt or a bug is
+        kept for :meth:`finish`, never raised from here; the client is closed either way."""
+        try:
+            self.on_event("session", 0)
+            self.run_flows(self.open_sessions())
+        except errors.JainamError as exc:
+            self.failure = exc
+            if self.session is None:
+                self.session_failure = exc
+        except KeyboardInterrupt:
+            self.interrupted = True
+        except Exception as exc:  # a bug: still finish the folder, and say where, not what
+            self.failure = errors.InternalError.from_exception(exc)
+        finally:
+            self.client.close()
+
+    def open_sessions(self) -> Session:
+        """The interactive session as planned, then market data if asked (its failure is kept,
+        not raised); a fresh login's tokens are cached. Raises for the interactive session."""
+        self.session = session = self._interactive_session()
+        if self.options.market_session and session.market_token is None:
+            # A market-data failure does not stop the books: it fails P&L and the session check.
+            try:
+                self.harness.login_market(session)
+            except (errors.AuthError, errors.BrokerError, errors.UnreachableError) as exc:
+                self.market_failure = exc
+        store = self.store
+        if (
+            self.plan.origin == "login"
+            and self.options.cache_session
+            and store
+            and not store.unavailable_reason
+        ):
+            _cache(store, self.settings, session)
+        self.manifest.account_type = session.account_type.value
+        self.manifest.session_origin = session.origin
+        self.manifest.target["market_data_prefix"] = session.market_data_prefix
+        return session
+
+    def _interactive_session(self) -> Session:
+        """Tokens from the environment or the keyring cache (nothing sent), else a login."""
+        settings, cached, harness = self.settings, self.plan.cached, self.harness
+        if self.plan.origin == "env":
             assert settings.interactive_session_token is not None
             assert settings.account_type is not None
-            session = harness.reuse(
+            return harness.reuse(
                 settings.interactive_session_token.get_secret_value(),
                 settings.market_session_token.get_secret_value()
                 if settings.market_session_token
@@ -201,7 +293,7 @@ def execute(
                 settings.account_type,
                 "env",
             )
-        elif origin == "cache" and cached is not None:
+        if self.plan.origin == "cache" and cached is not None:
             if settings.account_type is not None and settings.account_type.value != (
                 cached.account_type
             ):
@@ -218,169 +310,173 @@ def execute(
                 "cache",
             )
             session.market_data_prefix = cached.market_data_prefix
-        else:
-            session = harness.login_interactive()
-        if options.market_session and session.market_token is None:
-            # A market-data failure does not stop the books: it fails P&L and the session check.
-            try:
-                harness.login_market(session)
-            except (errors.AuthError, errors.BrokerError, errors.UnreachableError) as exc:
-                market_failure = exc
-        if origin == "login" and options.cache_session and store and not store.unavailable_reason:
-            _cache(store, settings, session)
-        manifest.account_type = session.account_type.value
-        manifest.session_origin = session.origin
-        manifest.target["market_data_prefix"] = session.market_data_prefix
+            return session
+        return harness.login_interactive()
+
+    def run_flows(self, session: Session) -> None:
+        """Every sample of every flow, in order; a usable sample is kept (and written once,
+        when the folder is finished), usable holdings priced when P&L is asked."""
+        options = self.options
         for sample in range(1, options.iterations + 1):
             for flow in options.flows:
-                on_event(flow, sample)
-                result = harness.fetch(flow, session, sample=sample, day_or_net=options.day_or_net)
+                self.on_event(flow, sample)
+                result = self.harness.fetch(
+                    flow, session, sample=sample, day_or_net=options.day_or_net
+                )
                 if result.outcome.usable:
                     if flow == Flow.HOLDINGS and options.pnl and session.market_token:
-                        on_event(Flow.QUOTES, sample)
-                        holdings_pnl = _price_holdings(harness, session, result)
-                    samples[flow] = result  # written once, when the folder is finished
-    except errors.JainamError as exc:
-        failure = exc
-        if session is None:
-            session_failure = exc
-    except KeyboardInterrupt:
-        interrupted = True
-    except Exception as exc:  # a bug: still finish the folder, and say where, not what
-        failure = errors.InternalError.from_exception(exc)
-    finally:
-        client.close()
-    # A rejected market-data key pair is exit 3 like any rejected credential; a market-data
-    # login that got no answer fails its check (exit 1): the broker was reached all the same.
-    extra_codes = (
-        [ExitCode.AUTH]
-        if market_failure is not None and market_failure.exit_code is ExitCode.AUTH
-        else []
-    )
-    stops: list[errors.JainamError] = [failure] if failure is not None else []
-    if harness.simulated and manifest.target.get("kind") == TargetKind.LIVE.value:
-        # JAINAM_BASE_URL points at a `jainam-validate simulate` process: a rehearsal.
-        manifest.target["kind"] = TargetKind.SIMULATOR.value
-    if recorder is not None and options.record is not None and not interrupted:
+                        self.on_event(Flow.QUOTES, sample)
+                        self.holdings_pnl = self.price_holdings(session, result)
+                    self.samples[flow] = result
+
+    def price_holdings(self, session: Session, result: FlowResult) -> PnlResult:
+        """Quote every holding (batches of 50, each its own quotes sample) and compute P&L."""
+        ltp: dict[Instrument, Decimal] = {}
+        instruments = [i for i in (instrument_of(row) for row in result.rows) if i is not None]
+        for batch in batches(instruments):
+            quoted = self.harness.quotes(session, batch)
+            if quoted.parsed is not None:
+                ltp.update(quoted.parsed.ltp)
+        priced = evaluate(result.rows, ltp, [m.index for m in result.malformed])
+        result.rows = priced.rows
+        return priced
+
+    # -- finishing --------------------------------------------------------------------------
+    def finish(self) -> PassResult:
+        """Finish the folder whatever happened, then re-raise an interrupt, or the stop that
+        decided the exit code (one source of truth for it); else the pass's result."""
+        # A rejected market-data key pair is exit 3 like any rejected credential; a market-data
+        # login that got no answer fails its check (exit 1): the broker was reached all the same.
+        market_failure = self.market_failure
+        extra_codes = (
+            [ExitCode.AUTH]
+            if market_failure is not None and market_failure.exit_code is ExitCode.AUTH
+            else []
+        )
+        stops: list[errors.JainamError] = [self.failure] if self.failure is not None else []
+        if self.harness.simulated and self.manifest.target.get("kind") == TargetKind.LIVE.value:
+            # JAINAM_BASE_URL points at a `jainam-validate simulate` process: a rehearsal.
+            self.manifest.target["kind"] = TargetKind.SIMULATOR.value
+        cassette_stop = self._save_cassette()
+        if cassette_stop is not None:  # a leak (7) or an unusable folder (2)
+            self.failure = self.failure or cassette_stop
+            stops.append(cassette_stop)
+            extra_codes.append(cassette_stop.exit_code)
+        facts = self._facts()
+        with signals_deferred():
+            exit_code = self._seal(facts, extra_codes)
+        if self.interrupted:
+            raise KeyboardInterrupt
+        for stop in stops:
+            if stop.exit_code is exit_code:
+                raise stop
+        return PassResult(
+            self.folder, self.manifest, exit_code, self.session, self.samples, self.records
+        )
+
+    def _save_cassette(self) -> errors.JainamError | None:
+        """Save the cassette asked for (not after an interrupt); the stop saving it hit."""
+        recorder, path, session = self.recorder, self.options.record, self.session
+        if recorder is None or path is None or self.interrupted:
+            return None
         recorder.meta = {
-            "command": options.command,
-            "target_host": settings.host,
+            "command": self.options.command,
+            "target_host": self.settings.host,
             "account_type": session.account_type.value if session else None,
-            "first_market_data_prefix": settings.market_data_prefix,
+            "first_market_data_prefix": self.settings.market_data_prefix,
             "market_data_prefix": session.market_data_prefix if session else None,
         }
         try:
-            recorder.save(options.record)
-            manifest.cassette = options.record.name  # its name: the path is the user's
-        except errors.JainamError as exc:  # a leak (7) or an unusable folder (2)
-            failure = failure or exc
-            stops.append(exc)
-            extra_codes.append(exc.exit_code)
-    facts = PassFacts(
-        books=options.flows,
-        market_session=options.market_session,
-        pnl=options.pnl,
-        target_kind=str(manifest.target.get("kind", "")),
-        allow_empty=options.allow_empty,
-        thresholds_ms=options.thresholds_ms,
-        session_origin=session.origin if session is not None else None,
-        session_error=str(session_failure) if session_failure is not None else None,
-        market_prefix=session.market_data_prefix
-        if session is not None and session.market_token is not None
-        else None,
-        market_error=str(market_failure) if market_failure is not None else None,
-        stopped=_stop_reason(failure, interrupted),
-        interrupted=interrupted,
-        priced=holdings_pnl.check() if holdings_pnl is not None else None,
-        iterations=max(options.iterations - options.warmup, 1),
-    )
-    with _signals_deferred():
-        exit_code = _finish(
-            folder,
-            manifest,
-            records,
-            options,
-            failure,
-            interrupted,
-            facts,
-            extra_codes,
-            [(result, session) for result in samples.values() if session is not None],
+            recorder.save(path)
+            self.manifest.cassette = path.name  # its name: the path is the user's
+        except errors.JainamError as exc:
+            return exc
+        return None
+
+    def _facts(self) -> PassFacts:
+        """What the release checks need to know of this pass."""
+        options, session = self.options, self.session
+        return PassFacts(
+            books=options.flows,
+            market_session=options.market_session,
+            pnl=options.pnl,
+            target_kind=str(self.manifest.target.get("kind", "")),
+            allow_empty=options.allow_empty,
+            thresholds_ms=options.thresholds_ms,
+            session_origin=session.origin if session is not None else None,
+            session_error=str(self.session_failure) if self.session_failure is not None else None,
+            market_prefix=session.market_data_prefix
+            if session is not None and session.market_token is not None
+            else None,
+            market_error=str(self.market_failure) if self.market_failure is not None else None,
+            stopped=_stop_reason(self.failure, self.interrupted),
+            interrupted=self.interrupted,
+            priced=self.holdings_pnl.check() if self.holdings_pnl is not None else None,
+            iterations=max(options.iterations - options.warmup, 1),
         )
-    if interrupted:
-        raise KeyboardInterrupt
-    # One source of truth for the final code: raise the stop that decided it, if any.
-    for stop in stops:
-        if stop.exit_code is exit_code:
-            raise stop
-    return PassResult(folder, manifest, exit_code, session, samples, records)
 
+    def _decide(
+        self, facts: PassFacts, extra_codes: list[ExitCode]
+    ) -> tuple[ExitCode, list[Status]]:
+        """Checks, exit code and verdict into the manifest: (the exit code, check statuses)."""
+        manifest, records, failure = self.manifest, self.records, self.failure
+        manifest.ended_at = now_iso()
+        manifest.interrupted = self.interrupted
+        manifest.flows = summarise(records, warmup=self.options.warmup)
+        manifest.checks = release_checks(facts, manifest.flows, records)
+        statuses = [status_of(c.status) for c in manifest.checks.values()]
+        codes: list[ExitCode] = list(extra_codes) + exit_codes(statuses)
+        if self.interrupted:
+            codes.append(ExitCode.INTERRUPTED)
+        if failure is not None:
+            codes.append(failure.exit_code)
+            manifest.error = f"{type(failure).__name__}: {failure}"
+        # A token rejected for good (the final attempt of a sample), not one renewed on the way.
+        if any(s.outcomes.get(Outcome.AUTH_ERROR.value) for s in manifest.flows.values()):
+            codes.append(ExitCode.AUTH)
+        if no_response_at_all(records):
+            codes.append(ExitCode.UNREACHABLE)  # with reused tokens too: no login to say it
+        exit_code = errors.worst_exit(codes)
+        manifest.exit_code = int(exit_code)
+        manifest.verdict = verdict_of(statuses, int(exit_code), interrupted=self.interrupted).value
+        return exit_code, statuses
 
-@contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """While the folder is being finished, a second Ctrl-C/SIGTERM waits until it is done
-    (then interrupts), so run.json, report.md and SHA256SUMS are never left half-written."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pending: list[int] = []
-    previous = {
-        sig: signal.signal(sig, lambda signum, _frame: pending.append(signum))
-        for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if pending:
-        raise KeyboardInterrupt
+    def _seal(self, facts: PassFacts, extra_codes: list[ExitCode]) -> ExitCode:
+        """Decide, write samples, run.json and report.md, seal (SHA256SUMS), then the CI texts.
+        A leak stop leaves a minimal folder in our own words and is re-raised."""
+        exit_code, statuses = self._decide(facts, extra_codes)
+        try:
+            ci = self._write()
+        except errors.LeakDetected as leak:
+            write_leak_stop(
+                self.folder,
+                self.manifest,
+                leak,
+                statuses=statuses,
+                interrupted=self.interrupted,
+                junit=self.options.junit,
+                step_summary=self.options.step_summary,
+            )
+            raise
+        self.folder.seal()
+        ci.write(junit=self.options.junit, step_summary=self.options.step_summary)
+        return exit_code
 
-
-@dataclass(frozen=True)
-class CiTexts:
-    """JUnit and the job summary: rendered from the folder and checked before it is sealed,
-    written after (they live outside it)."""
-
-    junit: str | None = None
-    summary: str | None = None
-
-    def write(self, options: PassOptions) -> None:
-        if options.junit is not None and self.junit is not None:
-            write_outside(options.junit, self.junit)
-        if options.step_summary is not None and self.summary is not None:
-            try:
-                with open(options.step_summary, "a", encoding="utf-8") as handle:
-                    handle.write(self.summary)
-            except OSError:
-                pass  # the job summary is a courtesy; the evidence folder is the record
-
-
-def _ci_texts(folder: RunFolder, options: PassOptions) -> CiTexts:
-    """Render and check the CI surfaces; raises LeakDetected like any other artifact."""
-    if options.junit is None and options.step_summary is None:
-        return CiTexts()
-    view = report.load(folder.path)
-    junit = summary = None
-    if options.junit is not None:
-        junit = report.render_junit(view)
-        folder.guard(junit, options.junit.name)
-    if options.step_summary is not None:
-        summary = report.render_step_summary(view)
-        folder.guard(summary, "GITHUB_STEP_SUMMARY")
-    return CiTexts(junit, summary)
-
-
-def _price_holdings(harness: Harness, session: Session, result: FlowResult) -> PnlResult:
-    """Quote every holding (batches of 50, each its own quotes sample) and compute P&L."""
-    ltp: dict[Instrument, Decimal] = {}
-    instruments = [i for i in (instrument_of(row) for row in result.rows) if i is not None]
-    for batch in batches(instruments):
-        quoted = harness.quotes(session, batch)
-        if quoted.parsed is not None:
-            ltp.update(quoted.parsed.ltp)
-    priced = evaluate(result.rows, ltp, [m.index for m in result.malformed])
-    result.rows = priced.rows
-    return priced
+    def _write(self) -> CiTexts:
+        """The folder's artifacts, each through the leak guard; the CI texts, checked."""
+        folder, manifest = self.folder, self.manifest
+        # values learned late in the pass are scrubbed from the earliest lines too, and from
+        # the error and check texts kept since (a failure quoted before its id was learned)
+        folder.rescrub_timings()
+        rescrub_texts(manifest, folder.redactor)
+        manifest.leak_guard = {"known_values": folder.redactor.known_count}
+        if self.session is not None:
+            for result in self.samples.values():
+                write_sample(folder, result, self.session)
+        folder.write_json("run.json", manifest.model_dump(mode="json"))
+        folder.write_text("report.md", report.render_folder(folder.path))
+        options = self.options
+        return ci_texts(folder, junit=options.junit, step_summary=options.step_summary)
 
 
 def _cache(store: KeyringStore, settings: Settings, session: Session) -> None:
@@ -401,32 +497,6 @@ def _cache(store: KeyringStore, settings: Settings, session: Session) -> None:
         )
     except errors.KeyringError:
         pass  # caching is a convenience; the keyring's refusal is not the run's failure
-
-
-def _write_sample(folder: RunFolder, result: FlowResult, session: Session) -> None:
-    folder.write_json(
-        f"samples/{result.flow}.json",
-        {
-            "flow": result.flow,
-            "run_id": folder.run_id,
-            "sample": result.sample,
-            "outcome": result.outcome.value,
-            "code": result.code,
-            "account_type": session.account_type.value,
-            "row_count": len(result.rows),
-            "rows": result.rows,
-            "malformed_rows": [m.model_dump() for m in result.malformed],
-        },
-    )
-
-
-def _rescrub_texts(manifest: RunManifest, redactor: Redactor) -> None:
-    if manifest.error:
-        manifest.error = redactor.scrub(manifest.error)
-    manifest.checks = {
-        name: CheckResult.model_validate(redactor.scrub_strings(check.model_dump()))
-        for name, check in manifest.checks.items()
-    }
 
 
 def _user_strings(options: PassOptions) -> tuple[str, ...]:
@@ -458,102 +528,3 @@ def no_response_at_all(records: list[TimingRecord]) -> bool:
         and all(r.status is None for r in records)
         and any(r.outcome in (Outcome.NETWORK_ERROR, Outcome.TIMEOUT) for r in records)
     )
-
-
-def _finish(
-    folder: RunFolder,
-    manifest: RunManifest,
-    records: list[TimingRecord],
-    options: PassOptions,
-    failure: errors.JainamError | None,
-    interrupted: bool,
-    facts: PassFacts,
-    extra_codes: list[ExitCode],
-    samples: list[tuple[FlowResult, Session]],
-) -> ExitCode:
-    manifest.ended_at = now_iso()
-    manifest.interrupted = interrupted
-    manifest.flows = summarise(records, warmup=options.warmup)
-    manifest.checks = release_checks(facts, manifest.flows, records)
-    statuses = [status_of(c.status) for c in manifest.checks.values()]
-    codes: list[ExitCode] = list(extra_codes) + exit_codes(statuses)
-    if interrupted:
-        codes.append(ExitCode.INTERRUPTED)
-    if failure is not None:
-        codes.append(failure.exit_code)
-        manifest.error = f"{type(failure).__name__}: {failure}"
-    # A token rejected for good (the final attempt of a sample), not one renewed on the way.
-    if any(s.outcomes.get(Outcome.AUTH_ERROR.value) for s in manifest.flows.values()):
-        codes.append(ExitCode.AUTH)
-    if no_response_at_all(records):
-        codes.append(ExitCode.UNREACHABLE)  # with reused tokens too: no login to say it
-    exit_code = errors.worst_exit(codes)
-    manifest.exit_code = int(exit_code)
-    manifest.verdict = verdict_of(statuses, int(exit_code), interrupted=interrupted).value
-    try:
-        # values learned late in the pass are scrubbed from the earliest lines too, and from
-        # the error and check texts kept since (a failure quoted before its id was learned)
-        folder.rescrub_timings()
-        _rescrub_texts(manifest, folder.redactor)
-        manifest.leak_guard = {"known_values": folder.redactor.known_count}
-        for result, session in samples:
-            _write_sample(folder, result, session)
-        folder.write_json("run.json", manifest.model_dump(mode="json"))
-        folder.write_text("report.md", report.render_folder(folder.path))
-        ci = _ci_texts(folder, options)
-    except errors.LeakDetected as leak:
-        # The guard refused an artifact: say so in a manifest of our own words only (the
-        # leak message names file, rule and offset, never the value), checked or not.
-        # Check names and statuses are ours; their details may hold the leaking value.
-        withheld = "detail withheld: the leak guard stopped run.json"
-        minimal = RunManifest(
-            run_id=manifest.run_id,
-            command=manifest.command,
-            started_at=manifest.started_at,
-            ended_at=manifest.ended_at,
-            target={"kind": str(manifest.target.get("kind", ""))},
-            checks={
-                name: CheckResult(status=status_of(check.status).value, detail=withheld)
-                for name, check in manifest.checks.items()
-            },
-            exit_code=int(ExitCode.LEAK),
-            verdict=verdict_of(statuses, int(ExitCode.LEAK), interrupted=interrupted).value,
-            error=f"{type(leak).__name__}: {leak}",
-        )
-        if leak.artifact == TIMINGS:
-            # the log itself still matched after a final scrub: it is not kept
-            (folder.path / TIMINGS).unlink(missing_ok=True)
-            minimal.error = f"{minimal.error}; {TIMINGS} was withheld"
-        folder.write_trusted("run.json", dumps(minimal.model_dump(mode="json")))
-        try:
-            folder.write_text("report.md", report.render_folder(folder.path))
-        except errors.LeakDetected:
-            folder.write_trusted(
-                "report.md", f"# Run {manifest.run_id}\n\n**{minimal.verdict}**: exit 7\n"
-            )
-        folder.seal()
-        _leak_ci_texts(folder, options).write(options)  # never leave an older green file
-        raise
-    folder.seal()
-    ci.write(options)
-    return exit_code
-
-
-def _leak_ci_texts(folder: RunFolder, options: PassOptions) -> CiTexts:
-    """The CI surfaces of a leak stop, from the minimal manifest (our own words); should even
-    those trip the guard, a fixed text that says exit 7 and nothing else."""
-    try:
-        return _ci_texts(folder, options)
-    except errors.LeakDetected:
-        name = '"jainam-validate"'
-        junit = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<testsuites name={name} tests="1" failures="0" errors="1">\n'
-            f'  <testsuite name={name} tests="1" failures="0" errors="1" skipped="0">\n'
-            '    <testcase name="run" classname="jainam-validate.run">'
-            '<error type="leak_guard" message="exit 7: the leak guard stopped the run"/>'
-            "</testcase>\n  </testsuite>\n</testsuites>\n"
-        )
-        return CiTexts(
-            junit, "### jainam-validate\n\n**FAIL**: exit 7, the leak guard stopped the run\n"
-        )

@@ -19,6 +19,7 @@ from tests.support.xts_fakes import (
     POSITIONS,
     ROOT,
     SECRETS,
+    SLEPT,
     TOKEN_I,
     TOKEN_M,
     TRADES,
@@ -345,3 +346,99 @@ def test_a_login_answered_by_a_non_xts_page_names_its_content_type_scrubbed() ->
     with pytest.raises(errors.NotAnXtsApi) as caught:
         harness.login_interactive()
     assert "JT777001" not in str(caught.value) and "text/html" in str(caught.value)
+
+
+# -- a login is sent once: never retried on a 5xx or no answer (a second login can kick a
+# session off), also when the harness retries book calls -------------------------------------
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_an_interactive_login_is_sent_once_on_an_overloaded_or_failing_broker(status: int) -> None:
+    router = respx.Router(base_url=ROOT)
+    login = router.post("/interactive/user/session").mock(
+        return_value=httpx.Response(
+            status, text="<html>down</html>", headers={"content-type": "text/html"}
+        )
+    )
+    harness, records = make(router)
+    assert harness.retry.retries > 0  # book calls would be retried
+    with pytest.raises(errors.BrokerError, match="interactive login"):
+        harness.login_interactive()
+    assert login.call_count == 1
+    assert [(r.flow, r.attempt, r.status) for r in records] == [("login_interactive", 1, status)]
+    assert SLEPT == []
+
+
+def test_an_interactive_login_is_sent_once_when_no_answer_comes() -> None:
+    router = respx.Router(base_url=ROOT)
+    login = router.post("/interactive/user/session").mock(side_effect=httpx.ConnectError)
+    harness, records = make(router)
+    with pytest.raises(errors.UnreachableError):
+        harness.login_interactive()
+    assert login.call_count == 1 and len(records) == 1 and SLEPT == []
+    # no answer: neither api_ms nor transform_ms (classify had nothing to parse)
+    assert records[0].status is None and records[0].api_ms is None
+    assert records[0].transform_ms is None
+
+
+@pytest.mark.parametrize(
+    ("response", "error"),
+    [
+        (
+            httpx.Response(
+                502, text="<html>Bad Gateway</html>", headers={"content-type": "text/html"}
+            ),
+            errors.BrokerError,
+        ),
+        (httpx.ConnectError, errors.UnreachableError),
+    ],
+)
+def test_a_market_data_login_is_sent_once_on_a_5xx_or_no_answer(
+    response: object, error: type[errors.JainamError]
+) -> None:
+    router = respx.Router(base_url=ROOT)
+    first = router.post("/apibinarymarketdata/auth/login")
+    if isinstance(response, httpx.Response):
+        first.mock(return_value=response)
+    else:
+        first.mock(side_effect=response)
+    other = router.post("/apimarketdata/auth/login").mock(return_value=md_login_ok())
+    harness, records = make(router)
+    with pytest.raises(error, match="market-data login"):
+        harness.login_market(harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    assert first.call_count == 1 and other.call_count == 0  # not a wrong-prefix answer
+    assert [(r.flow, r.attempt) for r in records] == [("login_market", 1)]
+
+
+def test_a_renewal_login_that_fails_is_sent_once_and_the_call_ends_rejected() -> None:
+    router = respx.Router(base_url=ROOT)
+    login = router.post("/interactive/user/session").mock(
+        return_value=httpx.Response(
+            502, text="<html>Bad Gateway</html>", headers={"content-type": "text/html"}
+        )
+    )
+    router.get("/interactive/portfolio/holdings").mock(
+        return_value=httpx.Response(
+            400,
+            json=envelope({}, code="e-session-0007", type_="error", description="Invalid Token"),
+        )
+    )
+    harness, records = make(router)
+    session = harness.reuse("stale", None, AccountType.INVESTOR, "env")
+    assert harness.fetch("holdings", session).outcome is Outcome.AUTH_ERROR
+    assert harness.fetch("holdings", session, sample=2).outcome is Outcome.AUTH_ERROR
+    assert login.call_count == 1  # one renewal per session kind and pass, failed or not
+    assert [(r.flow, r.sample, r.attempt, r.outcome.value) for r in records] == [
+        ("holdings", 1, 1, "auth_error"),
+        ("login_interactive", 1, 1, "http_error"),
+        ("holdings", 2, 1, "auth_error"),
+    ]
+
+
+def test_login_and_book_records_both_time_their_parse_as_transform_ms() -> None:
+    router = investor_router()
+    harness, records = make(router)
+    harness.fetch("holdings", harness.login_interactive())
+    assert [r.flow for r in records] == ["login_interactive", "holdings"]
+    for record in records:
+        assert record.transform_ms is not None and record.api_ms is not None
+        assert 0.0 <= record.transform_ms <= record.total_ms
+    assert records[1].rows == 1
