@@ -67,3 +67,47 @@ def test_failed_samples_do_not_enter_percentiles() -> None:
 def test_warmup_samples_are_excluded_from_statistics() -> None:
     s = summarise([rec("tradebook", 1, 1, 900), rec("tradebook", 2, 1, 10)], warmup=1)["tradebook"]
     assert s.samples == 1 and s.max_ms == 10
+
+
+def test_nearest_rank_is_over_a_hundred_parts() -> None:
+    # at 200 values the 95th percentile is the 190th: a different divisor would move it
+    assert nearest_rank([float(v) for v in range(1, 201)], 95) == 190.0
+
+
+def _numbered(flow: str, ms: list[float], **fields: object) -> list[TimingRecord]:
+    return [rec(flow, n, 1, v).model_copy(update=fields) for n, v in enumerate(ms, start=1)]
+
+
+def test_percentiles_are_p50_and_p95_of_the_usable_samples() -> None:
+    s = summarise(_numbered("positions", [float(v) for v in range(100, 0, -1)]))["positions"]
+    assert (s.p50_ms, s.p95_ms, s.max_ms) == (50.0, 95.0, 100.0)
+
+
+def test_when_every_sample_is_warmup_all_of_them_count() -> None:
+    s = summarise(_numbered("holdings", [10.0, 20.0]), warmup=5)["holdings"]
+    assert (s.samples, s.ok, s.max_ms) == (2, 2, 20.0)
+
+
+def test_medians_of_phases_and_of_cold_and_reused_connections() -> None:
+    records = [
+        rec("tradebook", 1, 1, 10.123456, reused=False),
+        rec("tradebook", 2, 1, 30.0, reused=True),
+        rec("tradebook", 3, 1, 50.0, reused=True),
+        rec("tradebook", 4, 1, 70.0, reused=None).model_copy(update={"api_ms": None}),
+    ]
+    s = summarise(records)["tradebook"]
+    assert s.cold_api_ms_median == 10.123  # rounded to the microsecond
+    assert s.warm_api_ms_median == 40.0
+    assert s.phase_medians_ms["ttfb_ms"] == 20.0  # median of 5.06, 15, 25, 35
+    assert s.phase_medians_ms["connect_ms"] is None
+
+
+def test_rows_are_the_last_usable_sample_and_the_largest() -> None:
+    records = [
+        rec("positions", 1, 1, 5.0).model_copy(update={"rows": 7}),
+        rec("positions", 2, 1, 5.0).model_copy(update={"rows": 3}),
+        rec("positions", 3, 1, 5.0, Outcome.HTTP_ERROR).model_copy(update={"rows": 99}),
+    ]
+    s = summarise(records)["positions"]
+    assert (s.rows, s.max_rows) == (3, 7)
+    assert summarise([rec("positions", 1, 1, 5.0)])["positions"].max_rows is None

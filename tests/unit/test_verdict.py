@@ -270,3 +270,38 @@ def test_a_book_cut_short_by_a_stop_is_not_proven() -> None:
     check = book_check("positions", summary, stopped)
     assert check.status == N and "partial: 1 of 3 samples" in check.detail
     assert book_check("positions", summary, facts(iterations=1)).status == P
+
+
+@pytest.mark.parametrize(
+    ("checks", "exit_code", "interrupted", "expected"),
+    [
+        ({"a": P, "b": W, "c": W}, 0, False,
+         "PASS with 2 waivers: every other check passed or cannot apply (waived: b, c)."),
+        ({"a": P, "b": W}, 0, False,
+         "PASS with 1 waiver: every other check passed or cannot apply (waived: b)."),
+        ({"a": P}, 0, True,
+         "INCONCLUSIVE: the run was interrupted before it finished; the evidence is partial."),
+        ({"a": F}, 0, False, "FAIL: 1 check(s) failed: a."),
+        ({"a": F, "b": F}, 1, False, "FAIL: 2 check(s) failed: a, b."),
+        ({"a": F}, 5, False, "FAIL: 1 check(s) failed: a."),
+        ({"a": N}, 7, False,
+         "FAIL (exit 7: the leak guard stopped an artifact from being written): "
+         "the run did not complete its checks."),
+        ({"a": P}, None, False, "INCONCLUSIVE: the run did not record how it ended."),
+        ({"a": N, "b": P, "c": N}, 5, False,
+         "INCONCLUSIVE: nothing failed, but 2 check(s) were not proven: a, c."),
+    ],
+)  # fmt: skip
+def test_headline_words(
+    checks: dict[str, Status], exit_code: int | None, interrupted: bool, expected: str
+) -> None:
+    assert headline(checks, exit_code, interrupted=interrupted) == expected
+
+
+def test_banner_words() -> None:
+    tail = "; it proves the harness, not the broker."
+    start = "NOT LIVE EVIDENCE: this run talked to "
+    assert banner("simulator") == f"{start}the built-in XTS simulator{tail}"
+    assert banner("replay") == f"{start}a recorded cassette replayed on loopback{tail}"
+    unrecorded = f"{start}an unrecorded target (run.json does not say which){tail}"
+    assert banner(None) == banner("") == banner("mainframe") == unrecorded
