@@ -70,7 +70,12 @@ def read_policy_file(path: Path) -> dict[str, Any]:
         raise errors.UsageError(f"cannot read policy file {path}: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise errors.UsageError(f"policy file {path} is not valid TOML: {exc}") from None
-    table = data.get("tool", {}).get("jainam-validate", data)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise errors.UsageError(
+            f"policy file {path}: 'tool' must be a table ([tool.jainam-validate])"
+        )
+    table = tool.get("jainam-validate", data)
     if not isinstance(table, dict):
         raise errors.UsageError(f"policy file {path}: [tool.jainam-validate] must be a table")
     unknown = set(table) - {"thresholds", "iterations", "warmup"}
