@@ -7,8 +7,13 @@ from pathlib import Path
 import pytest
 
 from jainam_validate import cassette, drift, errors
+from jainam_validate.classify import classify
+from jainam_validate.client import RawExchange
+from jainam_validate.redact import Redactor
 from jainam_validate.replay import ReplayApp, request_key
+from jainam_validate.scanner import Scanner
 from jainam_validate.simulator.app import Request
+from tests.support.xts_fakes import envelope
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cassettes"
 
@@ -131,3 +136,49 @@ def test_nothing_is_written_when_the_guard_finds_a_leak(
     with pytest.raises(errors.LeakDetected):
         recorder.save(target)
     assert not (tmp_path / "out").exists()  # nothing, not even a staging folder
+
+
+def test_cassette_query_pseudonymises_a_short_client_id_and_numbers_keep_json_valid(
+    tmp_path: Path,
+) -> None:
+    redactor = Redactor(b"k" * 32)
+    recorder = cassette.Recorder(Scanner(redactor))
+    body = json.dumps(envelope([{"AppOrderID": 1100012345, "ParentAppOrderID": 1100012345}]))
+    raw = RawExchange(
+        flow="tradebook",
+        method="GET",
+        route="/interactive/orders/dealertradebook",
+        query_keys=["clientID"],
+        requested_at="t",
+        started=0.0,
+        status=200,
+        content_type="application/json",
+        body=body.encode(),
+        query={"clientID": "AB1"},
+    )
+    recorder(raw, classify(raw))
+    recorder.save(tmp_path / "c")
+    loaded = cassette.load(tmp_path / "c")
+    exchange = loaded.exchanges[0]
+    assert exchange["request"]["query"]["clientID"].startswith("client_")
+    row = exchange["response"]["json"]["result"][0]
+    assert row["ParentAppOrderID"] == row["AppOrderID"] and row["AppOrderID"].startswith("order_")
+
+
+@pytest.mark.parametrize(
+    "exchange",
+    [
+        {"request": {"method": "GET", "route": "/x"}, "response": None},
+        {"flow": "x", "request": None, "response": None},
+        {"flow": "x", "request": {"method": "GET", "route": "/x"}, "response": []},
+        [],
+    ],
+)
+def test_a_malformed_cassette_is_a_usage_error(exchange: object, tmp_path: Path) -> None:
+    (tmp_path / "exchanges").mkdir()
+    (tmp_path / "exchanges" / "0001-x.json").write_text(json.dumps(exchange))
+    (tmp_path / "cassette.json").write_text(
+        json.dumps({"format": cassette.FORMAT, "version": cassette.VERSION, "exchanges": 1})
+    )
+    with pytest.raises(errors.UsageError, match="not a cassette exchange"):
+        cassette.load(tmp_path)

@@ -631,3 +631,11 @@ def test_release_checks_without_pnl_or_a_market_session() -> None:
         records,
     )
     assert list(checks) == ["session:interactive", "live_capture", "flow:positions"]
+
+
+def test_a_failed_warmup_sample_is_counted_for_the_check() -> None:
+    records = [rec("positions", 1, Outcome.HTTP_ERROR), rec("positions", 2, Outcome.OK, rows=3)]
+    summary = summarise(records, warmup=1)["positions"]
+    assert summary.failed == 0 and summary.warmup_failed == 1
+    only = PassFacts(books=("positions",), market_session=False, pnl=False, target_kind="live")
+    assert book_check("positions", summary, only).status == "fail"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from jainam_validate.client import XtsClient
 from jainam_validate.credentials import KeyringStore
 from jainam_validate.harness import Harness, book_request
 from jainam_validate.redact import Redactor
+from jainam_validate.scanner import Scanner
 from jainam_validate.settings import AccountType, Layers, Settings
 from jainam_validate.timing import Outcome, TimingRecord
 from tests.support.xts_fakes import (
@@ -442,3 +444,95 @@ def test_login_and_book_records_both_time_their_parse_as_transform_ms() -> None:
         assert record.transform_ms is not None and record.api_ms is not None
         assert 0.0 <= record.transform_ms <= record.total_ms
     assert records[1].rows == 1
+
+
+@pytest.mark.parametrize(
+    ("response", "error"),
+    [
+        (
+            httpx.Response(
+                404, json=envelope({}, code="e-x", type_="error", description="no route")
+            ),
+            errors.NotAnXtsApi,
+        ),
+        (
+            httpx.Response(
+                429, json=envelope({}, code="e-app-0429", type_="error", description="slow")
+            ),
+            errors.BrokerError,
+        ),
+        (
+            httpx.Response(
+                200, json=envelope({}, code="e-app-0500", type_="error", description="oops")
+            ),
+            errors.BrokerError,
+        ),
+    ],
+)
+def test_login_answers_that_are_not_a_credential_rejection(
+    response: httpx.Response, error: type[errors.JainamError]
+) -> None:
+    router = respx.Router(base_url=ROOT)
+    router.post("/interactive/user/session").mock(return_value=response)
+    harness, _ = make(router)
+    with pytest.raises(error):
+        harness.login_interactive()
+
+
+def test_an_echoed_secret_with_quotes_and_backslashes_is_redacted_before_the_snippet_is_cut() -> (
+    None
+):
+    secret = "Xy7'Qp\\9zR"
+    router = respx.Router(base_url=ROOT)
+    page = (
+        "<pre>Internal error parsing "
+        + json.dumps({"secretKey": secret})
+        + " "
+        + "x" * 200
+        + "</pre>"
+    )
+    router.get("/interactive/portfolio/holdings").mock(
+        return_value=httpx.Response(500, text=page, headers={"content-type": "text/html"})
+    )
+    harness, records = make(router)
+    harness.redactor.add_secret(secret)
+    harness.fetch("holdings", harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    text = records[-1].model_dump_json()
+    assert "Xy7" not in text and "9zR" not in text
+    assert "[redacted]" in text
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        lambda s: "".join(f"&#{ord(c)};" for c in s),  # HTML numeric entities
+        lambda s: "".join(f"&#x{ord(c):X};" for c in s),
+        lambda s: quote(quote(s, safe=""), safe=""),
+        lambda s: s.replace("<", "\\u003c").replace("&", "\\u0026").replace("/", "\\/"),
+    ],
+    ids=["dec-entities", "hex-entities", "double-url", "json-unicode"],
+)
+def test_echoes_in_any_encoding_are_redacted_and_the_guard_sees_them(echo: object) -> None:
+    secret = "Sec$ret/QX<y>&z9"
+    router = respx.Router(base_url=ROOT)
+    page = f"<pre>bad request {echo(secret)} end</pre>"  # type: ignore[operator]
+    router.get("/interactive/portfolio/holdings").mock(
+        return_value=httpx.Response(500, text=page, headers={"content-type": "text/html"})
+    )
+    harness, records = make(router)
+    harness.redactor.add_secret(secret)
+    harness.fetch("holdings", harness.reuse(TOKEN_I, None, AccountType.INVESTOR, "env"))
+    text = records[-1].model_dump_json()
+    assert "[redacted]" in text and "z9" not in text
+    assert [f.rule for f in Scanner(harness.redactor).scan(page)], (
+        "audit/guard must flag the raw page"
+    )
+
+
+def test_jwt_expiry_in_milliseconds_is_read_as_seconds() -> None:
+    import base64
+
+    from jainam_validate.harness import jwt_expiry
+
+    payload = base64.urlsafe_b64encode(b'{"exp": 1764245772000}').decode().rstrip("=")
+    assert jwt_expiry(f"eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln") == 1764245772

@@ -168,3 +168,13 @@ def test_a_row_that_is_not_a_record_is_named_by_index(row: object) -> None:
 def test_wrong_shapes_raise_book_shape_error(normaliser: object, result: object) -> None:
     with pytest.raises(BookShapeError):
         normaliser(result)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("value", ["Infinity", "1e999999", "-inf"])
+def test_non_finite_numbers_make_a_row_unreadable_not_a_crash(value: str) -> None:
+    from jainam_validate.models import holdings_from
+
+    rows, bad = holdings_from(
+        {"RMSHoldings": {"Holdings": {"INE1": {"HoldingQuantity": 1, "BuyAvgPrice": value}}}}
+    )
+    assert rows == [] and [b.index for b in bad] == ["0"]

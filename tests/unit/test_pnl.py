@@ -190,3 +190,10 @@ def test_invalid_token_on_quotes_renews_the_market_session_once_then_retries() -
         ("quotes", 1, 2, "ok"),
     ]
     assert router.calls[2].request.headers["Authorization"] != "stale-md-token"
+
+
+def test_unreadable_holdings_rows_fail_the_pnl_check() -> None:
+    rows = [{"isin": "INE1", "quantity": "1", "buy_avg_price": "10", "nse_instrument_id": 1}]
+    one_bad = evaluate(rows, {(1, 1): Decimal(12)}, ["INE2"])
+    assert one_bad.status == "fail" and one_bad.problems == ["INE2: holdings row could not be read"]
+    assert evaluate([], {}, ["INE9"]).status == "fail"

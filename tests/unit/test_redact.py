@@ -152,3 +152,26 @@ def test_a_known_id_held_as_a_json_number_under_an_unlisted_key_is_pseudonymised
     out = r.redact({"AppOrderID": 1100012345, "ParentAppOrderID": 1100012345, "Quantity": 1100})
     assert out["ParentAppOrderID"] == out["AppOrderID"] == pseudonym(KEY, "order", "1100012345")
     assert out["Quantity"] == 1100
+
+
+def test_a_short_client_id_is_found_by_its_context() -> None:
+    r = Redactor(b"k" * 32)
+    alias = r.add_identifier("ABC", "client")
+    out = r.scrub(
+        'Cannot GET /interactive/portfolio/holdings?clientID=ABC&x=1 {"ClientId":"ABC"} ABCD'
+    )
+    assert out.count(alias) == 2 and "=ABC" not in out and "ABCD" in out
+
+
+def test_numbers_under_instrument_keys_are_never_pseudonymised() -> None:
+    r = Redactor(b"k" * 32)
+    r.add_identifier("500325", "client")
+    out = r.redact(
+        {"ExchangeInstrumentID": 500325, "HoldingQuantity": 500325, "Extra": 500325, "RefID": 7}
+    )
+    assert out["ExchangeInstrumentID"] == 500325 and out["HoldingQuantity"] == 500325
+    # a known id under a plain key is still found; a name ending in ID is an id by the key rule
+    assert out["Extra"] == r.add_identifier("500325", "client")
+    assert out["RefID"].startswith("id_")
+    rows = r.redact_rows([{"nse_instrument_id": 500325}], {})
+    assert rows == [{"nse_instrument_id": 500325}]

@@ -64,3 +64,10 @@ def test_findings_carry_line_and_column_never_the_value() -> None:
 def test_entropy() -> None:
     assert shannon_bits("aaaa") == 0
     assert shannon_bits("abcd") == 2
+
+
+def test_identifier_rule_accepts_our_pseudonyms_with_punctuation_or_cut() -> None:
+    s = Scanner(Redactor(b"k" * 32))
+    assert s.scan("Invalid clientID: client_f1d0ec6a.") == []
+    assert s.scan("GET /x?clientID=client_9e…") == []
+    assert [f.rule for f in s.scan("Invalid clientID: JC4187.")] == ["unredacted-identifier"]
