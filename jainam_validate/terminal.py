@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from jainam_validate.audit import FileFinding
     from jainam_validate.credentials import KeyringStore, SourceReport
     from jainam_validate.drift import Drift
+    from jainam_validate.evidence import RunManifest
     from jainam_validate.validation import PassResult
 
 
@@ -136,7 +137,7 @@ def show_drift(io: Io, baseline: Path, drifts: list[Drift], unmatched: list[str]
     io.note(f"drift: {len(drifts)} difference(s), {len(unmatched)} flow(s) not compared")
 
 
-def show_verdict(io: Io, manifest: Any) -> None:
+def show_verdict(io: Io, manifest: RunManifest) -> None:
     """Banner (for anything but live), the verdict, and one line per check that is not a
     pass: the same words as report.md, as plain text (never markup)."""
     from jainam_validate import report
@@ -298,7 +299,7 @@ def progress(io: Io, total: int) -> Iterator[Any]:
         yield on_event
 
 
-def json_verdict(m: Any) -> dict[str, Any]:
+def json_verdict(m: RunManifest) -> dict[str, Any]:
     """The verdict part of every --json document of a pass."""
     from jainam_validate import report
 
