@@ -431,7 +431,7 @@ def drift(
         drifts, unmatched = drifting.compare(baseline, fresh)
         show_drift(io, cassette_dir, drifts, unmatched)
         if drifts or unmatched or fresh_exit:
-            raise typer.Exit(1)
+            raise typer.Exit(errors.ExitCode.CHECKS_FAILED)
 
 
 # -- audit -----------------------------------------------------------------------------------
@@ -444,6 +444,7 @@ def audit(
 ) -> None:
     """Scan files for secrets and unredacted identifiers; exit 1 on any finding."""
     from jainam_validate import audit as auditing
+    from jainam_validate import errors
     from jainam_validate.credentials import KeyringStore
     from jainam_validate.redact import Redactor
     from jainam_validate.scanner import Scanner
@@ -475,7 +476,7 @@ def audit(
                 f"and the pattern rules: {len(result.findings)} finding(s)"
             )
         if result.findings:
-            raise typer.Exit(1)
+            raise typer.Exit(errors.ExitCode.CHECKS_FAILED)
 
 
 # -- store-creds ---------------------------------------------------------------------------
@@ -510,7 +511,7 @@ def store_creds(
             keyring_note(io, store)
             show_sources(io, report)
             missing = [n for n, item in report.items() if item.source is None]
-            raise typer.Exit(2 if missing else 0)
+            raise typer.Exit(errors.ExitCode.USAGE if missing else errors.ExitCode.OK)
         credentials.ensure_available(store)  # before a single prompt
         if delete:
             from urllib.parse import urlsplit

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jainam_validate.checks import check_rank
+from jainam_validate.errors import ExitCode
 from jainam_validate.evidence import (
     CHECKSUMS,
     MANIFEST,
@@ -497,7 +498,7 @@ def _release_checks(view: RunView) -> list[str]:
     guard = m.leak_guard or {}
     rows.append(
         "| No credentials or raw ids persisted | "
-        + ("fail" if m.exit_code == 7 else "pass")
+        + ("fail" if m.exit_code == ExitCode.LEAK else "pass")
         + f" | leak guard checked every artifact against {guard.get('known_values', 0)} known "
         "secrets and identifiers before writing; `jainam-validate audit` re-checks the folder |"
     )

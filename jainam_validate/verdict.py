@@ -43,6 +43,8 @@ class TargetKind(StrEnum):
 
 
 #: Exit codes that mean the run itself failed (usage, credentials, reachability, leak guard).
+#: Exit codes the checks themselves explain (the headline names the checks, not the code).
+_SAID_BY_CHECKS = frozenset({ExitCode.OK, ExitCode.CHECKS_FAILED, ExitCode.INCONCLUSIVE})
 _FAILING_EXITS = frozenset(
     {ExitCode.CHECKS_FAILED, ExitCode.USAGE, ExitCode.AUTH, ExitCode.UNREACHABLE, ExitCode.LEAK}
 )
@@ -116,14 +118,16 @@ def headline(checks: Mapping[str, Status], exit_code: int | None, *, interrupted
     if verdict is Verdict.FAIL:
         stopped = (
             f" (exit {exit_code}: {EXIT_MEANING[exit_code]})"
-            if exit_code is not None and exit_code not in (0, 1, 5) and exit_code in EXIT_MEANING
+            if exit_code is not None
+            and exit_code not in _SAID_BY_CHECKS
+            and exit_code in EXIT_MEANING
             else ""
         )
         if failed:
             return f"FAIL{stopped}: {len(failed)} check(s) failed: {', '.join(failed)}."
         return f"FAIL{stopped}: the run did not complete its checks."
     if interrupted or exit_code == ExitCode.INTERRUPTED:
-        return f"INCONCLUSIVE: {EXIT_MEANING[130]}."
+        return f"INCONCLUSIVE: {EXIT_MEANING[ExitCode.INTERRUPTED]}."
     if exit_code is None:
         return "INCONCLUSIVE: the run did not record how it ended."
     return (
