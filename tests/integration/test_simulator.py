@@ -30,29 +30,22 @@ from jainam_validate.simulator import (
     Simulator,
     parse_flow_value,
 )
+from tests.support.simulator_calls import (
+    MD,
+    assert_error,
+    assert_invalid_token,
+    http_client,
+    isin_valid,
+    login_ia,
+    login_md,
+    quote,
+    run_sim,
+)
 
-MD = "/apibinarymarketdata"
 NGINX_404 = "<center><h1>404 Not Found</h1></center>"
-QUOTES_BODY: dict[str, Any] = {"xtsMessageCode": 1502, "publishFormat": "JSON"}
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-def login_ia(client: httpx.Client, creds: SimCredentials = DEMO_CREDENTIALS) -> httpx.Response:
-    body = {
-        "appKey": creds.interactive_key,
-        "secretKey": creds.interactive_secret,
-        "source": "WEBAPI",
-    }
-    return client.post("/interactive/user/session", json=body)
-
-
-def login_md(
-    client: httpx.Client, creds: SimCredentials = DEMO_CREDENTIALS, prefix: str = MD
-) -> httpx.Response:
-    body = {"appKey": creds.market_key, "secretKey": creds.market_secret, "source": "WEBAPI"}
-    return client.post(f"{prefix}/auth/login", json=body)
 
 
 def ia_token(client: httpx.Client) -> str:
@@ -75,25 +68,6 @@ def jwt_payload(token: str) -> dict[str, Any]:
     return data
 
 
-def quote(
-    client: httpx.Client, token: str, instruments: list[dict[str, Any]], **extra: Any
-) -> httpx.Response:
-    body = {"instruments": instruments, **QUOTES_BODY, **extra}
-    return client.post(f"{MD}/instruments/quotes", json=body, headers={"Authorization": token})
-
-
-def assert_error(resp: httpx.Response, status: int, code: str, description: str) -> None:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"].startswith("application/json")
-    body = resp.json()
-    assert (body["type"], body["code"], body["description"]) == ("error", code, description)
-
-
-def assert_invalid_token(resp: httpx.Response) -> None:
-    assert_error(resp, 400, "e-session-0007", "Invalid Token")
-    assert resp.json()["result"] == {}
-
-
 def assert_html(resp: httpx.Response, status: int, needle: str) -> None:
     assert resp.status_code == status
     assert resp.headers["content-type"].startswith("text/html")
@@ -111,18 +85,6 @@ def positions_rows(client: httpx.Client, token: str, day_or_net: str = "NetWise"
     assert resp.status_code == 200, resp.text
     rows: list[Any] = resp.json()["result"]["positionList"]
     return rows
-
-
-def isin_valid(isin: str) -> bool:
-    """Independent ISIN check: letters to numbers, then Luhn over the digits."""
-    if not re.fullmatch(r"[A-Z]{2}[0-9A-Z]{9}[0-9]", isin):
-        return False
-    digits = "".join(str(int(ch, 36)) for ch in isin)
-    total = 0
-    for pos, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if pos % 2 else 1)
-        total += d // 10 + d % 10
-    return total % 10 == 0
 
 
 def to_number(value: Any) -> float:
@@ -153,11 +115,6 @@ def dclient(dealer: Simulator) -> Iterator[httpx.Client]:
         yield c
 
 
-def http_client(base_url: str, timeout: float = 10) -> httpx.Client:
-    # verify=False: plain HTTP only, and it skips loading a CA bundle per client
-    return httpx.Client(base_url=base_url, timeout=timeout, verify=False)
-
-
 def raw_get(s: Simulator, path: str, token: str) -> tuple[int, bytes]:
     """GET with http.client: several times faster than httpx on bodies of many megabytes."""
     conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
@@ -169,11 +126,6 @@ def raw_get(s: Simulator, path: str, token: str) -> tuple[int, bytes]:
         return resp.status, data
     finally:
         conn.close()
-
-
-def run_sim(config: SimConfig) -> tuple[Simulator, httpx.Client]:
-    s = Simulator(config).start()
-    return s, http_client(s.base_url)
 
 
 # -- logins and tokens --------------------------------------------------------------------------

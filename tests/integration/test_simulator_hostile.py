@@ -25,21 +25,22 @@ from jainam_validate.simulator import (
     SimConfig,
     parse_flow_value,
 )
+from tests.support.simulator_calls import (
+    BOOK_CODES,
+    BOOKS,
+    MD,
+    assert_invalid_token,
+    assert_untouched,
+    book,
+    book_rows,
+    exercise,
+    isin_valid,
+    login_ia,
+    login_md,
+    run_sim,
+    token_of,
+)
 
-from .test_simulator import MD, assert_invalid_token, isin_valid, login_ia, login_md, quote, run_sim
-
-BOOKS = ("positions", "holdings", "tradebook")
-BOOK_PATHS: dict[str, tuple[str, dict[str, str]]] = {
-    "positions": ("/interactive/portfolio/positions", {"dayOrNet": "NetWise"}),
-    "holdings": ("/interactive/portfolio/holdings", {}),
-    "tradebook": ("/interactive/orders/trades", {}),
-}
-BOOK_CODES = {
-    "positions": ("s-portfolio-0005", "Get Net Position successfully!"),
-    "holdings": ("s-holdings-0001", "Get Holdings successfully!"),
-    "tradebook": ("s-trade-0001", "Success trade book"),
-}
-NSE = [{"exchangeSegment": 1, "exchangeInstrumentID": 2885}]
 # written out here rather than taken from FORGED_INGREDIENTS, so the constant cannot drift
 HOSTILE = (
     "\r\n",
@@ -95,53 +96,6 @@ OLD_FAULT_KINDS = (
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _token(resp: httpx.Response) -> str | None:
-    """The session token of a login answer, or None if it hands out none."""
-    if resp.status_code != 200:
-        return None
-    try:
-        body = resp.json()
-    except (ValueError, RecursionError):  # a faulted login (deep_json nests 2 000 levels)
-        return None
-    result = body.get("result") if isinstance(body, dict) else None
-    token = result.get("token") if isinstance(result, dict) else None
-    return token if isinstance(token, str) else None
-
-
-def exercise(c: httpx.Client) -> dict[str, httpx.Response]:
-    """Every flow once, in a session's order. Flows that need a token a faulted login did not
-    hand out are left out."""
-    out = {"login_interactive": login_ia(c), "login_market": login_md(c)}
-    ia, md = _token(out["login_interactive"]), _token(out["login_market"])
-    if ia is not None:
-        for flow, (path, params) in BOOK_PATHS.items():
-            out[flow] = c.get(path, params=params, headers={"Authorization": ia})
-    if md is not None:
-        out["quotes"] = quote(c, md, NSE)
-    if ia is not None:
-        out["logout_interactive"] = c.delete(
-            "/interactive/user/session", headers={"Authorization": ia}
-        )
-    if md is not None:
-        out["logout_market"] = c.delete(f"{MD}/auth/logout", headers={"Authorization": md})
-    return out
-
-
-def assert_untouched(answers: dict[str, httpx.Response]) -> None:
-    for flow, resp in answers.items():
-        assert resp.status_code == 200, (flow, resp.text)
-        assert resp.json()["type"] == "success", flow
-        if flow == "positions":
-            rows = resp.json()["result"]["positionList"]
-            assert len(rows) == 6 and all("TradingSymbol" in row for row in rows)
-        elif flow == "holdings":
-            holdings = resp.json()["result"]["RMSHoldings"]["Holdings"]
-            assert len(holdings) == 5 and all("HoldingQuantity" in v for v in holdings.values())
-        elif flow == "tradebook":
-            rows = resp.json()["result"]
-            assert len(rows) == 8 and all("AppOrderID" in row for row in rows)
-
-
 def lines(text: str) -> list[str]:
     return re.split(r"\r\n|\r|\n", text)
 
@@ -170,11 +124,6 @@ def assert_forged(resp: httpx.Response) -> None:
     assert not {"\r", "\n", "\x00"} & set(header)
 
 
-def _book(c: httpx.Client, flow: str, token: str) -> httpx.Response:
-    path, params = BOOK_PATHS[flow]
-    return c.get(path, params=params, headers={"Authorization": token})
-
-
 def assert_book_envelope(resp: httpx.Response, flow: str) -> Any:
     assert resp.status_code == 200, resp.text
     assert resp.headers["content-type"] == "application/json; charset=utf-8"
@@ -182,27 +131,6 @@ def assert_book_envelope(resp: httpx.Response, flow: str) -> Any:
     assert list(body) == ["type", "code", "description", "result"]
     assert (body["type"], body["code"], body["description"]) == ("success", *BOOK_CODES[flow])
     return body["result"]
-
-
-def book_rows(result: Any, flow: str, shape: str) -> list[Any]:
-    """The rows of a book result, checking the envelope shape around them."""
-    if flow == "tradebook":
-        assert isinstance(result, list)
-        return result
-    if flow == "positions":
-        assert isinstance(result, dict) and list(result) == ["positionList"]
-        assert isinstance(result["positionList"], list)
-        return list(result["positionList"])
-    if shape == "list":
-        assert isinstance(result, dict) and list(result) == ["RMSHoldingList"]
-        assert isinstance(result["RMSHoldingList"], list)
-        return list(result["RMSHoldingList"])
-    assert isinstance(result, dict) and list(result) == ["RMSHoldings"]
-    assert list(result["RMSHoldings"]) == ["Holdings"]
-    holdings = result["RMSHoldings"]["Holdings"]
-    assert isinstance(holdings, dict) and holdings
-    assert all(isin_valid(isin) for isin in holdings)  # ISIN-shaped keys
-    return list(holdings.values())
 
 
 def keys_anywhere(value: Any) -> set[str]:
@@ -263,7 +191,7 @@ def test_forged_error_on_every_flow_and_nothing_else(flow: str) -> None:
 def test_forged_error_header_and_body_through_the_stdlib_client() -> None:
     s, c = run_sim(SimConfig(faults={"holdings": "forged_error"}))
     with s, c:
-        token = _token(login_ia(c))
+        token = token_of(login_ia(c))
         assert token is not None
         conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
         try:
@@ -286,11 +214,11 @@ def test_forged_error_replaces_only_a_successful_answer() -> None:
     s, c = run_sim(SimConfig(faults={"positions": "forged_error", "login_market": "forged_error"}))
     with s, c:
         assert_invalid_token(c.get("/interactive/portfolio/positions", params={"dayOrNet": "Net"}))
-        token = _token(login_ia(c))
+        token = token_of(login_ia(c))
         assert token is not None
         bad = c.get("/interactive/portfolio/positions", headers={"Authorization": token})
         assert bad.status_code == 400 and bad.json()["description"] == "Bad Request"
-        assert_forged(_book(c, "positions", token))
+        assert_forged(book(c, "positions", token))
         wrong = {"appKey": "sim-md-key-0b62", "secretKey": "nope"}
         rejected = c.post(f"{MD}/auth/login", json=wrong)
         assert rejected.json()["description"] == "Invalid appKey or secretKey"
@@ -305,7 +233,7 @@ def test_forged_error_on_dealer_routes() -> None:
     )
     s, c = run_sim(config)
     with s, c:
-        auth = {"Authorization": _token(login_ia(c)) or ""}
+        auth = {"Authorization": token_of(login_ia(c)) or ""}
         for path, params in (
             ("/interactive/orders/dealertradebook", {"clientID": "JC9001"}),
             (
@@ -391,7 +319,7 @@ def test_row_faults_on_dealer_routes_keep_the_dealer_envelope(kind: str) -> None
     )
     s, c = run_sim(config)
     with s, c:
-        auth = {"Authorization": _token(login_ia(c)) or ""}
+        auth = {"Authorization": token_of(login_ia(c)) or ""}
         trades = c.get(
             "/interactive/orders/dealertradebook", params={"clientID": "JC9001"}, headers=auth
         )
@@ -423,8 +351,8 @@ def test_row_fault_bodies_do_not_depend_on_seed_or_book_size() -> None:
     ):
         s, c = run_sim(config)
         with s, c:
-            token = _token(login_ia(c))
+            token = token_of(login_ia(c))
             assert token is not None
-            bodies.append([_book(c, flow, token).content for flow in BOOKS])
+            bodies.append([book(c, flow, token).content for flow in BOOKS])
     assert bodies[0] == bodies[1]
     assert all(len(body) < 1000 for body in bodies[0])

@@ -30,18 +30,20 @@ from jainam_validate.simulator import (
     fault_flows,
     parse_flow_value,
 )
-
-from .test_simulator import assert_invalid_token, isin_valid, login_ia, run_sim
-from .test_simulator_hostile import (
+from tests.support.simulator_calls import (
     BOOK_CODES,
     BOOK_PATHS,
     BOOKS,
-    _book,
-    _token,
+    assert_invalid_token,
     assert_untouched,
+    book,
     exercise,
+    isin_valid,
+    login_ia,
+    run_sim,
+    token_of,
 )
-from .test_simulator_hostile import book_rows as bare_rows
+from tests.support.simulator_calls import book_rows as bare_rows
 
 LEAKY_KINDS = (
     "header_echo",
@@ -99,9 +101,9 @@ def baseline_books(config: SimConfig) -> dict[str, Any]:
     )
     s, c = run_sim(plain)
     with s, c:
-        token = _token(login_ia(c))
+        token = token_of(login_ia(c))
         assert token is not None
-        return {flow: _book(c, flow, token).json()["result"] for flow in BOOKS}
+        return {flow: book(c, flow, token).json()["result"] for flow in BOOKS}
 
 
 def first_trade(answers: dict[str, httpx.Response]) -> dict[str, Any]:
@@ -230,12 +232,12 @@ def test_header_echo_on_an_empty_book(flow: str) -> None:
     config = config_of(flow, "header_echo", empty_flows=frozenset({flow}))
     s, c = run_sim(config)
     with s, c:
-        assert_invalid_token(_book(c, flow, "not-a-token"))  # an error stays bare
-        assert "x-account" not in _book(c, flow, "not-a-token").headers
-        token = _token(login_ia(c))
+        assert_invalid_token(book(c, flow, "not-a-token"))  # an error stays bare
+        assert "x-account" not in book(c, flow, "not-a-token").headers
+        token = token_of(login_ia(c))
         assert token is not None
-        resp = _book(c, flow, token)
-        others = {f: _book(c, f, token) for f in BOOKS if f != flow}
+        resp = book(c, flow, token)
+        others = {f: book(c, f, token) for f in BOOKS if f != flow}
         secrets = s.sensitive_values()
     area = {"positions": "portfolio", "holdings": "holdings", "tradebook": "tradeBook"}[flow]
     assert resp.status_code == 400
@@ -263,7 +265,7 @@ def test_header_echo_on_dealer_routes_names_the_client_asked_for() -> None:
     )
     s, c = run_sim(config)
     with s, c:
-        auth = {"Authorization": _token(login_ia(c)) or ""}
+        auth = {"Authorization": token_of(login_ia(c)) or ""}
         mapped = c.get(
             "/interactive/portfolio/dealerpositions",
             params={"clientID": "JC9001", "dayOrNet": "NetWise"},
@@ -402,7 +404,7 @@ def test_odd_id_keys_are_fixed_per_seed_and_account() -> None:
     )
     s, c = run_sim(dealer)
     with s, c:
-        auth = {"Authorization": _token(login_ia(c)) or ""}
+        auth = {"Authorization": token_of(login_ia(c)) or ""}
         rows = {
             client: c.get(
                 "/interactive/portfolio/dealerpositions",
@@ -462,7 +464,7 @@ def test_nested_ids_on_a_dealer_client() -> None:
     )
     s, c = run_sim(config)
     with s, c:
-        auth = {"Authorization": _token(login_ia(c)) or ""}
+        auth = {"Authorization": token_of(login_ia(c)) or ""}
         served = c.get(
             "/interactive/orders/dealertradebook", params={"clientID": "JC9001"}, headers=auth
         ).json()["result"]
