@@ -51,8 +51,10 @@ def envelope(type_: str, code: str, description: str, result: object = None) -> 
 
 
 def error_of(raw: RawExchange, which: str = "interactive", **kw: Any) -> errors.JainamError | None:
-    """login_error with a scrub that marks what it was given, and a plain describer."""
+    """login_error with a scrub that marks what it was given, and a plain describer (or the
+    ``describe`` given)."""
     scrubbed: list[str] = kw.pop("scrubbed", [])
+    describe = kw.pop("describe", lambda verdict: verdict.error)
 
     def scrub(text: str) -> str:
         scrubbed.append(text)
@@ -65,7 +67,7 @@ def error_of(raw: RawExchange, which: str = "interactive", **kw: Any) -> errors.
         route=ROUTE,
         host=HOST,
         scrub=scrub,
-        describe=lambda verdict: verdict.error,
+        describe=describe,
     )
 
 
@@ -240,3 +242,133 @@ def test_attempt_log_skip_records_a_not_sent_sample() -> None:
     )
     assert record.api_ms is None and record.transform_ms is None and record.total_ms == 0.0
     assert record.query_keys == ["clientID"] and record.error == "not sent: open"
+
+
+BASE_URL_HINT = "check JAINAM_BASE_URL (the broker root, e.g. https://smpb.jainam.in:4143)"
+CREDS_HINT = "(single-quote secrets in .env; `store-creds --check` shows what is used)"
+
+
+#: The exact one-line message a release owner reads for each kind of refused login.
+LOGIN_MESSAGES = [
+    (
+        answer(None, error_class="ConnectError"),
+        "interactive",
+        errors.UnreachableError,
+        "interactive login: no answer from xts.test:4143 (ConnectError); check "
+        "JAINAM_BASE_URL, the network/VPN and that the host is up",
+    ),
+    (
+        answer(404, envelope("error", "e-x", "no route")),
+        "interactive",
+        errors.NotAnXtsApi,
+        "interactive login: POST /interactive/user/session on xts.test:4143 answered HTTP 404 "
+        "application/json, not XTS JSON; " + BASE_URL_HINT,
+    ),
+    (
+        answer(404, b"", None),
+        "market-data",
+        errors.NotAnXtsApi,
+        "market-data login: POST /interactive/user/session on xts.test:4143 answered HTTP 404 "
+        "without content type, not XTS JSON; " + BASE_URL_HINT,
+    ),
+    (
+        answer(400, b"<html>The plain HTTP request was sent to HTTPS port</html>", "text/html"),
+        "interactive",
+        errors.UnreachableError,
+        "interactive login: xts.test:4143 expects HTTPS; use https:// in JAINAM_BASE_URL",
+    ),
+    (
+        answer(400, envelope("error", "e-user-0005", "Invalid appKey")),
+        "interactive",
+        errors.AuthError,
+        "interactive login rejected (HTTP 400 e-user-0005: Invalid appKey); check "
+        "JAINAM_INTERACTIVE_API_KEY/SECRET " + CREDS_HINT,
+    ),
+    (
+        answer(401, envelope("error", "e-user-0001", "Invalid secret for JT777001")),
+        "market-data",
+        errors.AuthError,
+        "market-data login rejected (HTTP 401 e-user-0001: Invalid secret for client_x); check "
+        "JAINAM_MARKET_API_KEY/SECRET " + CREDS_HINT,
+    ),
+    (
+        answer(500, envelope("error", "e-app-0500", "down")),
+        "interactive",
+        errors.BrokerError,
+        "interactive login failed: HTTP 500 e-app-0500: down",
+    ),
+    (
+        answer(200, envelope("error", "e-app-0500", "oops")),
+        "interactive",
+        errors.BrokerError,
+        "interactive login failed: HTTP 200 e-app-0500: oops (type is not success)",
+    ),
+    (
+        answer(200, envelope("success", "s-user-0001", "ok", {"userID": "U"})),
+        "market-data",
+        errors.BrokerError,
+        "market-data login answered success without a token",
+    ),
+]
+
+
+@pytest.mark.parametrize(("raw", "which", "kind", "message"), LOGIN_MESSAGES)
+def test_each_refused_login_says_exactly_what_to_check(
+    raw: RawExchange, which: str, kind: type[errors.JainamError], message: str
+) -> None:
+    error = error_of(raw, which)
+    assert type(error) is kind
+    assert str(error) == message
+
+
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+def test_an_overloaded_gateway_is_the_broker_failing_not_a_rejection(status: int) -> None:
+    raw = answer(status, envelope("error", "e-app-0503", "busy"))
+    error = error_of(raw)
+    assert type(error) is errors.BrokerError
+    assert str(error) == f"interactive login: HTTP {status} e-app-0503: busy"
+
+
+def test_an_html_429_is_the_broker_throttling_not_a_wrong_base_url() -> None:
+    error = error_of(answer(429, b"<html>Too Many Requests</html>", "text/html"))
+    assert type(error) is errors.BrokerError
+    assert str(error) == "interactive login: HTTP 429 non-JSON body (text/html)"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        answer(503, b"<html>503</html>", "text/html"),  # an overloaded gateway
+        answer(500, b"<html>oops</html>", "text/html"),  # a non-JSON 5xx
+    ],
+)
+def test_a_broker_failure_with_nothing_to_describe_says_no_answer(raw: RawExchange) -> None:
+    error = error_of(raw, describe=lambda verdict: None)
+    assert type(error) is errors.BrokerError
+    assert str(error) == "interactive login: no answer"
+
+
+def test_a_token_in_a_refused_answer_is_not_accepted() -> None:
+    raw = answer(200, envelope("error", "e-app-0500", "oops", {"token": "tok"}))
+    verdict = classify(raw)
+    assert verdict.outcome is Outcome.HTTP_ERROR
+    assert accepted(verdict) is None
+    assert type(error_of(raw)) is errors.BrokerError
+
+
+def test_login_result_raises_with_the_route_and_host_it_was_given() -> None:
+    raw = answer(404, b"<html>404</html>", "text/html")
+    with pytest.raises(errors.NotAnXtsApi) as caught:
+        login_result(
+            raw,
+            classify(raw),
+            which="interactive",
+            route=ROUTE,
+            host=HOST,
+            scrub=str,
+            describe=lambda v: None,
+        )
+    assert str(caught.value) == (
+        "interactive login: POST /interactive/user/session on xts.test:4143 answered HTTP 404 "
+        "text/html, not XTS JSON; " + BASE_URL_HINT
+    )
