@@ -114,14 +114,15 @@ class PnlResult:
 
     def check(self) -> dict[str, Any]:
         """The ``checks.holdings_pnl`` entry of run.json."""
-        with localcontext(WIDE):
-            pct = self.total_pnl / self.invested * 100 if self.invested else None
+        with localcontext(WIDE):  # the total too: exact, like the rows and the detail
+            total = self.total_pnl
+            pct = total / self.invested * 100 if self.invested else None
         return {
             "status": self.status,
             "detail": self.detail,
             # Only a fully priced book has a total worth stating (a partial sum would mislead);
             # an account without holdings has a true total of 0.00.
-            "total_pnl": money(self.total_pnl) if self.status != "fail" else None,
+            "total_pnl": money(total) if self.status != "fail" else None,
             "invested": money(self.invested) if self.status == "pass" else None,
             "current": money(self.current) if self.status == "pass" else None,
             "pnl_pct": money(pct) if self.status == "pass" else None,

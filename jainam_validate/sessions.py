@@ -81,7 +81,7 @@ def account_of(configured: AccountType | None, result: Mapping[str, Any]) -> Acc
             # Available" and would pass as empty books: stop before any book call.
             raise errors.ConfigError(
                 f"JAINAM_ACCOUNT_TYPE is {configured.value}, but the login answered "
-                f"isInvestorClient: {str(investor).lower()} (a {answered.value} account): "
+                f"isInvestorClient: {str(investor).lower()} ({answered.value} account): "
                 f"set JAINAM_ACCOUNT_TYPE to {answered.value} or auto"
             )
     if configured is not None:

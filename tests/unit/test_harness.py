@@ -323,7 +323,7 @@ def test_an_account_type_contradicting_the_login_stops_naming_both(
         harness.login_interactive()
     message = str(caught.value)
     assert f"JAINAM_ACCOUNT_TYPE is {configured}" in message
-    assert f"isInvestorClient: {str(investor).lower()} (a {answered} account)" in message
+    assert f"isInvestorClient: {str(investor).lower()} ({answered} account)" in message
     assert caught.value.exit_code == errors.ExitCode.USAGE
     assert [r.flow for r in records] == ["login_interactive"]  # the login is still evidence
     assert len(router.calls) == 1  # and nothing else was sent
