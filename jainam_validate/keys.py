@@ -10,13 +10,13 @@ order types, sides, statuses, prices, quantities, amounts, times), then identifi
 end in ``id``/``ids``, ``code``, ``number``/``no``, or contain user, client, account, login,
 dealer, ucc, email, mobile, phone, pan, name (of a person), address, birth. Everything else is
 plain data. The same rule serves the redactor (what to pseudonymise) and the leak scanner
-(``key: value`` pairs in free text, which ``audit`` checks without knowing any value).
+(``key: value`` pairs in free text, which ``audit`` checks without knowing any value); each of
+them asks through its own :class:`KeyMemo`, since a payload's keys repeat on every row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 
 #: The action for secret keys (never a pseudonym kind).
 SECRET = "\x00secret"
@@ -122,7 +122,6 @@ def normalise_key(key: str) -> str:
     return _normalised(key)
 
 
-@lru_cache(maxsize=16_384)
 def _normalised(key: str) -> str:
     # every character that is not an ASCII letter or digit goes (spaces, NBSP, zero-width,
     # punctuation such as ":" or "#"); a trailing counter ("OrderId2") names the same thing
@@ -141,7 +140,6 @@ def _kind_of(norm: str) -> str:
     return "id"
 
 
-@lru_cache(maxsize=16_384)
 def key_action(key: str) -> str:
     """``SECRET``, an identifier's pseudonym kind, or ``PLAIN`` for the value under ``key``."""
     norm = _normalised(key)
@@ -199,3 +197,39 @@ def is_listed(key: str) -> bool:
     so a word such as ``WEBAPI`` under ``ApiOrderSource`` never becomes a "known id"."""
     norm = _normalised(key)
     return norm in SECRET_KEYS or norm in IDENTIFIER_KINDS
+
+
+class KeyMemo:
+    """The key rule's answers for the keys one redactor or scanner meets, remembered per
+    instance, not per process. An answer costs microseconds and a book asks for the same few
+    dozen keys on every row; at most ``LIMIT`` keys of each kind are kept, so a payload of
+    made-up keys cannot grow the memo without end (past it, answers are computed each time)."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        #: raw key -> PLAIN, SECRET or the identifier kind; read directly by hot loops
+        self.actions: dict[object, str] = {}
+        self._listed: dict[str, bool] = {}
+
+    def action(self, key: object) -> str:
+        """:func:`key_action` of ``key``; any key that is not a string is plain data."""
+        action = self.actions.get(key)
+        if action is None:
+            action = key_action(key) if isinstance(key, str) else PLAIN
+            if len(self.actions) < self.LIMIT:
+                self.actions[key] = action
+        return action
+
+    def is_identifier(self, key: str) -> bool:
+        """:func:`is_identifier_key`, remembered."""
+        return self.action(key) not in (PLAIN, SECRET)
+
+    def listed(self, key: str) -> bool:
+        """:func:`is_listed`, remembered."""
+        listed = self._listed.get(key)
+        if listed is None:
+            listed = is_listed(key)
+            if len(self._listed) < self.LIMIT:
+                self._listed[key] = listed
+        return listed

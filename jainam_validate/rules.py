@@ -1,0 +1,209 @@
+"""The leak rules: every pattern that marks text as sensitive, in one ordered list for the
+redactor and the leak scanner.
+
+Both run the run's known values first (:mod:`jainam_validate.known`), then :data:`RULES`, most
+specific first; a rule's matches claim their text from the rules after it. The first rules are
+shapes a secret has whoever issued it (a JWT, an e-mail address, a PAN): the redactor replaces
+their matches with :data:`REDACTED` and the scanner reports them. The rest only the scanner runs,
+since their matches are judged, not replaced: ``secret=``/``token:`` assignments whose value is
+not one of our own placeholders, an identifier under an id-like key (:data:`KEY_VALUE`, by the
+key rule of :mod:`jainam_validate.keys`) whose value is not a pseudonym, and long high-entropy
+tokens. Also here: the invisible characters removed before matching (:data:`INVISIBLE`) and the
+``key: value`` grammar of free text, which the redactor learns ids from. Every rule runs in time
+linear in the text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from jainam_validate.keys import KeyMemo
+from jainam_validate.xts import PRO_CLIENT_ID
+
+__all__ = [
+    "INVISIBLE",
+    "JWT_SHAPE",
+    "KEY_VALUE",
+    "REDACTED",
+    "REPORTED",
+    "RULES",
+    "SHAPES",
+    "Rule",
+    "shannon_bits",
+    "shapeless",
+]
+
+REDACTED = "[redacted]"
+
+#: Anything shaped like a JWT is a session token, whoever issued it. The look-behind makes a
+#: match start only where a run of token characters starts: linear on "eyJeyJeyJ...".
+JWT_SHAPE = re.compile(
+    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"
+)
+#: E-mail addresses. A match may start only where a run of local-part characters starts, so a
+#: long text with an "@" costs one scan, not one per position (the old rule was quadratic).
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*"
+    r"\.[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+)
+_PAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{5}[0-9]{4}[A-Z](?![A-Za-z0-9])")
+#: Characters a broker could put inside a value to split it past any matcher, none of them
+#: visible or meaningful in market data: C0/C1 controls (but tab and line breaks), DEL,
+#: format characters (zero-width, bidi, soft hyphen, BOM, tags) and noncharacters. Removed
+#: from every string that is kept, before matching.
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufdd0-\ufdef\ufff9-\ufffb"
+    "\ufffe\uffff\U000e0000-\U000e007f\u034f\ufe00-\ufe0f\U000e0100-\U000e01ef"
+    "\U0001d173-\U0001d17a\U00013430-\U0001343f]"
+    # combining marks between two ASCII letters or digits: "JC4\u0301187" is JC4187 to a reader
+    "|(?<=[A-Za-z0-9])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]{1,32}"
+    "(?=[A-Za-z0-9])"
+)
+#: ``key: value`` / ``key=value`` / ``"key": "value"`` (JSON-escaped quotes too) in free text:
+#: how ids are learned from a body that is not JSON, and how ``audit`` finds raw ones.
+KEY_VALUE = re.compile(
+    r"(?:\\?[\"'](?P<qkey>[A-Za-z][A-Za-z0-9 _.-]{0,39})\\?[\"']|(?<![A-Za-z0-9_])"
+    r"(?P<key>[A-Za-z][A-Za-z0-9_.-]{0,39}))"
+    r"[ \t]{0,8}[:=][ \t]{0,8}\\?[\"']?(?P<value>[A-Za-z0-9@._+-]{1,128})"
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One pattern rule: its name in findings, and ``spans(text, keys)``, the spans it flags
+    in order with its own exceptions applied (whether an earlier rule claimed a span is the
+    caller's to check); ``keys`` answers the key rule for the caller's run. ``redacts``: the
+    redactor replaces what the rule finds; the scanner reports what every rule finds."""
+
+    name: str
+    spans: Callable[[str, KeyMemo], Iterator[tuple[int, int]]]
+    redacts: bool = False
+
+
+# -- shapes: replaced by the redactor, reported by the scanner -------------------------------
+# Each runs only past a cheap pre-check: the redactor tries them on every string it scrubs.
+def _jwts(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
+    if "eyJ" in text:
+        for m in JWT_SHAPE.finditer(text):
+            yield m.span()
+
+
+def _emails(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            yield m.span()
+
+
+def _pans(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
+    if len(text) >= 10:
+        for m in _PAN.finditer(text):
+            yield m.span()
+
+
+def shapeless(text: str) -> bool:
+    """True when no shape rule can match ``text``. The redactor's fast path asks this of every
+    string of every payload, so it is one expression, not a loop over :data:`SHAPES`: the
+    pre-checks of the shapes above, and a search for the PAN, whose pre-check (ten characters)
+    nearly every string passes. A new shape needs its test here too."""
+    return not ("eyJ" in text or "@" in text or (len(text) >= 10 and _PAN.search(text)))
+
+
+# -- reported only: judged by the scanner, never replaced ------------------------------------
+_ASSIGNMENT = re.compile(
+    r"(?i)(?<![a-z0-9])(?:secret|secret_?key|app_?key|api_?key|api_?secret|password|passwd|"
+    r"access_?token|auth_?token|session_?token|token|authorization)(?![a-z0-9])"
+    r"[\"']?[ \t]{0,8}[:=][ \t]{0,8}[\"']?(?:bearer[ \t]{1,8})?([^\s\"'&,;<>|)}\]]{6,256})"
+)
+#: Our own rule names, as findings and leak-stop messages quote them: never a secret.
+_OWN_RULE = re.compile(r"(?:encoded:)?(?:secret|identifier):[a-z0-9_]{1,40}")
+_PLACEHOLDERS = frozenset(
+    {REDACTED.casefold(), "<redacted>", "***", PRO_CLIENT_ID, "null", "none", "true",
+     "false", "undefined", "expired", "invalid", "env", ".env", "keyring", "sim", "replay"}
+)  # fmt: skip
+_PSEUDONYM = re.compile(r"[a-z]+_[0-9a-f]{8}\Z")
+#: Values after an id-like key that are not ids: an IP or host:port, a decimal, a timestamp.
+_NOT_AN_ID = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?|-?\d+\.\d+|\d{4}-\d\d-\d\d\S*")
+#: Our normalised row fields that hold pseudonyms (the key rule does not name them all).
+_OWN_ID_FIELDS = frozenset({"order", "exchange_order", "execution", "account", "client"})
+# a pseudonym cut by a snippet ("client_9e…") is still ours
+_PSEUDONYM_PREFIX = re.compile(r"[a-z]+(?:_[0-9a-f]{0,8})?…?\Z")
+_ID_PLACEHOLDERS = frozenset({PRO_CLIENT_ID, "…", "null", "none", "", "[redacted]"})
+# "/" is left out so paths (evidence/<run-id>/samples/...) are not one long token.
+_CANDIDATE = re.compile(r"(?<![A-Za-z0-9+_-])[A-Za-z0-9+_-]{28,}={0,2}(?![A-Za-z0-9+_=-])")
+_HEX = re.compile(r"[0-9a-fA-F]+\Z")
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}\Z")
+ENTROPY_BITS = 4.0
+HEX_ENTROPY_BITS = 3.0
+
+
+def shannon_bits(text: str) -> float:
+    counts = Counter(text)
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _high_entropy(token: str) -> bool:
+    if _HEX_DIGEST.match(token):
+        return False  # our own SHA-256 digests (SHA256SUMS, the report's artifact table)
+    has_digit = any(c.isdigit() for c in token)
+    has_alpha = any(c.isalpha() for c in token)
+    if not (has_digit and has_alpha):
+        return False
+    # Hex carries at most 4 bits a character: judge it on its own scale.
+    threshold = HEX_ENTROPY_BITS if _HEX.match(token) else ENTROPY_BITS
+    return shannon_bits(token) >= threshold
+
+
+def _assignments(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
+    for m in _ASSIGNMENT.finditer(text):
+        value = m.group(1)
+        if value.casefold() in _PLACEHOLDERS or _PSEUDONYM.match(value):
+            continue
+        if value.startswith(REDACTED[:-1]) or _OWN_RULE.fullmatch(value):
+            continue
+        if _OWN_RULE.fullmatch(text[m.start() : m.end(1)].strip("'\"")):
+            continue  # "secret:credential" is the name of a rule, not an assignment
+        yield m.span(1)
+
+
+def _raw_identifiers(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
+    # every "key": value pair of a JSON file matches: the key is judged first, cheaply
+    for m in KEY_VALUE.finditer(text):
+        key = m.group("qkey") or m.group("key") or ""
+        if not (keys.is_identifier(key) or key.casefold() in _OWN_ID_FIELDS):
+            continue
+        value = m.group("value").rstrip(".:!?")  # "Invalid clientID: client_f1d0ec6a."
+        if value.casefold() in _ID_PLACEHOLDERS or _PSEUDONYM_PREFIX.match(value):
+            continue
+        if _NOT_AN_ID.fullmatch(value):
+            continue
+        # ids carry digits (JC4187, 1100012345); prose ("account: books") does not
+        if any(c.isdigit() for c in value):
+            start = m.start("value")
+            yield start, start + len(value)
+
+
+def _high_entropy_tokens(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
+    for m in _CANDIDATE.finditer(text):
+        if _high_entropy(m.group()):
+            yield m.span()
+
+
+#: Every pattern rule, most specific first; the shapes (``redacts``) come before the rest.
+RULES: tuple[Rule, ...] = (
+    Rule("jwt", _jwts, redacts=True),
+    Rule("email", _emails, redacts=True),
+    Rule("pan", _pans, redacts=True),
+    Rule("assignment", _assignments),
+    Rule("unredacted-identifier", _raw_identifiers),
+    Rule("high-entropy", _high_entropy_tokens),
+)
+#: The rules the redactor runs (and replaces what they find): the shapes.
+SHAPES: tuple[Rule, ...] = tuple(rule for rule in RULES if rule.redacts)
+#: The rules only the scanner runs, after the redactor's matches.
+REPORTED: tuple[Rule, ...] = tuple(rule for rule in RULES if not rule.redacts)

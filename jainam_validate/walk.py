@@ -1,0 +1,219 @@
+"""The one walk over JSON-like trees (payloads, records, cassettes); what happens at each leaf
+is the caller's.
+
+A tree is dicts, lists and tuples with strings, numbers, booleans and None at the leaves, and a
+string may hold more JSON. :class:`Walker` knows that shape once: which values are containers,
+which strings hold JSON and how much of it is parsed, how deep a copy may go, and what each key
+means by the key rule (remembered per key). It walks in two ways. :meth:`Walker.rebuild`
+copies in document order, calling the caller's :class:`Leaves` for each key, for each value
+under a key the key rule names, and for every other leaf. :meth:`Walker.visit` reads without
+copying, with an explicit stack (no depth limit), and calls back only for values under named
+keys, in the order learning has always used: a dict's own values first, then the containers
+it holds, last first. Order is behaviour here, since the first form learned of a value wins.
+The memo of scrub results is kept here too, per walker: books repeat symbols, statuses and
+times on every row and sample.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from jainam_validate.keys import KeyMemo
+
+__all__ = ["MAX_NESTED_JSON_CHARS", "Leaves", "Scrubber", "Walker", "json_like", "nested_json"]
+
+#: JSON longer than this inside a string is not parsed (it is scrubbed as text instead).
+MAX_NESTED_JSON_CHARS = 1_000_000
+#: Past this many remembered scrub results the memo starts again (a 100k-row book fits).
+MEMO_LIMIT = 500_000
+
+
+def json_like(text: str) -> bool:
+    return len(text) >= 2 and text[0] in "{[" and text[-1] in "}]"
+
+
+def nested_json(text: str) -> Any:
+    """The JSON inside a string, or None (too big, too deep, or not JSON)."""
+    if len(text) > MAX_NESTED_JSON_CHARS:
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict | list) else None
+
+
+class Scrubber(Protocol):
+    """What the scrub memo remembers the answers of (the redactor)."""
+
+    def scrub(self, text: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Leaves:
+    """What one kind of copy does where the walker does not decide.
+
+    ``key(key)`` gives the copy's key; without it, a key (or ``str`` of a key that is no
+    string) is scrubbed through the memo. ``entry(key, value, depth)`` gives a dict's value that
+    is no dict, list or tuple; ``item(value, depth)`` does the same for the root and for list
+    items. ``sensitive(key, action, value, depth)``, when given, takes every value under a key
+    the key rule names (``action`` is ``SECRET`` or the identifier kind), whatever its type; it
+    may copy containers on with :meth:`Walker.rebuild` at ``depth + 1``. ``on_json``, when
+    given, makes a string that holds JSON (under a plain key, in a list, or the root) a parsed
+    tree: it is passed to ``on_json``, copied at ``depth + 1`` and written back as sorted JSON.
+    Past ``limit`` levels a subtree becomes ``too_deep``."""
+
+    entry: Callable[[Any, Any, int], Any]
+    item: Callable[[Any, int], Any]
+    key: Callable[[Any], Any] | None = None
+    sensitive: Callable[[Any, str, Any, int], Any] | None = None
+    on_json: Callable[[Any], object] | None = None
+    limit: int | None = None
+    too_deep: Any = None
+
+
+class Walker:
+    """Walks trees for one redactor: its key memo, its scrub memo, and the two walks.
+
+    The memo remembers ``scrubber.scrub``; ``generation`` changes whenever a scrub result may
+    (the size of the table of known values). Texts shorter than ``shortest`` are never scrubbed
+    through the memo."""
+
+    def __init__(self, scrubber: Scrubber, generation: Callable[[], int], shortest: int) -> None:
+        self.keys = KeyMemo()
+        self._scrubber = scrubber
+        self._generation = generation
+        self._shortest = shortest
+        self._memo: dict[str, str] = {}
+        self._memo_generation = -1
+
+    # -- the scrub memo ---------------------------------------------------------------------
+    def begin(self) -> None:
+        """Start one operation: the memo is emptied if the table changed since it was filled.
+        That is checked here only, not per string: an id first learned halfway through an
+        operation (from JSON in a string that learning does not reach, such as one in a tuple)
+        leaves the results remembered before it in place until the next operation."""
+        generation = self._generation()
+        if generation != self._memo_generation or len(self._memo) > MEMO_LIMIT:
+            self._memo = {}
+            self._memo_generation = generation
+
+    def scrubbed(self, text: str) -> str:
+        """``scrub(text)``, remembered (see :meth:`begin`)."""
+        if len(text) < self._shortest:
+            return text
+        done = self._memo.get(text)
+        if done is None:
+            # looked up on each miss, not bound once: a test swaps the scrub of a live redactor
+            done = self._memo[text] = self._scrubber.scrub(text)
+        return done
+
+    # -- copying ----------------------------------------------------------------------------
+    def rebuild(self, obj: Any, leaves: Leaves, depth: int = 0) -> Any:
+        """A copy of ``obj``: dicts stay dicts, lists and tuples become lists, and every key
+        and leaf is what ``leaves`` makes of it."""
+        if leaves.limit is not None and depth > leaves.limit:
+            return leaves.too_deep
+        if isinstance(obj, dict):
+            out: dict[Any, Any] = {}
+            new_key, entry, sensitive = leaves.key, leaves.entry, leaves.sensitive
+            on_json = leaves.on_json
+            actions, action_of, scrubbed = self.keys.actions, self.keys.action, self.scrubbed
+            for key, value in obj.items():
+                # the key before the value: the order things are learned in
+                if new_key is None:
+                    safe_key = scrubbed(key if isinstance(key, str) else str(key))
+                else:
+                    safe_key = new_key(key)
+                if sensitive is not None:
+                    action = actions.get(key)
+                    if action is None:
+                        action = action_of(key)
+                    if action:
+                        out[safe_key] = sensitive(key, action, value, depth)
+                        continue
+                if isinstance(value, str):  # strings first: most leaves are
+                    if (
+                        on_json is not None
+                        and len(value) >= 2  # json_like, inline: this runs for every string
+                        and value[0] in "{["
+                        and value[-1] in "}]"
+                    ):
+                        text = self._rebuild_json(value, leaves, on_json, depth)
+                        if text is not None:
+                            out[safe_key] = text
+                            continue
+                    out[safe_key] = entry(key, value, depth)
+                elif isinstance(value, dict | list | tuple):
+                    out[safe_key] = self.rebuild(value, leaves, depth + 1)
+                else:
+                    out[safe_key] = entry(key, value, depth)
+            return out
+        if isinstance(obj, list | tuple):
+            return [self.rebuild(item, leaves, depth + 1) for item in obj]
+        on_json = leaves.on_json
+        if on_json is not None and isinstance(obj, str) and json_like(obj):
+            text = self._rebuild_json(obj, leaves, on_json, depth)
+            if text is not None:
+                return text
+        return leaves.item(obj, depth)
+
+    def _rebuild_json(
+        self, text: str, leaves: Leaves, on_json: Callable[[Any], object], depth: int
+    ) -> str | None:
+        nested = nested_json(text)
+        if nested is None:
+            return None
+        on_json(nested)
+        copy = self.rebuild(nested, leaves, depth + 1)
+        return json.dumps(copy, ensure_ascii=False, sort_keys=True)
+
+    # -- reading ----------------------------------------------------------------------------
+    def visit(self, root: Any, sensitive: Callable[[Any, str, Any], Any]) -> None:
+        """Call ``sensitive(key, action, value)`` for every value under a key the key rule
+        names, anywhere in ``root``; what it returns (a dict or list, or None) is walked too.
+        Dicts and lists are walked (not tuples), and JSON held in a string under a plain key or
+        in a list, not the root."""
+        stack = [] if isinstance(root, str) else [root]
+        actions, action_of = self.keys.actions, self.keys.action
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                # JSON held in a string, parsed here rather than through nested_json: json.loads
+                # gives up at a nesting that depends on the stack's depth, and one call more
+                # would lower it by a level
+                if len(item) > MAX_NESTED_JSON_CHARS:
+                    continue
+                try:
+                    item = json.loads(item)
+                except (ValueError, RecursionError):
+                    continue
+            if isinstance(item, dict):
+                for key, value in item.items():
+                    action = actions.get(key)
+                    if action is None:
+                        action = action_of(key)
+                    if action:
+                        deeper = sensitive(key, action, value)
+                        if deeper is not None:
+                            stack.append(deeper)
+                    elif isinstance(value, dict | list):
+                        stack.append(value)
+                    # json_like, inline: this runs for every string of a book
+                    elif (
+                        isinstance(value, str)
+                        and len(value) >= 2
+                        and value[0] in "{["
+                        and value[-1] in "}]"
+                    ):
+                        stack.append(value)
+            elif isinstance(item, list):
+                stack.extend(
+                    child
+                    for child in item
+                    if isinstance(child, dict | list)
+                    or (isinstance(child, str) and json_like(child))
+                )
