@@ -31,8 +31,15 @@ MAX_NESTED_JSON_CHARS = 1_000_000
 MEMO_LIMIT = 500_000
 
 
+#: What a string that may hold JSON starts and ends with: a body echoed into a field often
+#: keeps its line break or indentation, and the ids in it must still be found by key.
+OPENS = "{[ \t\r\n"
+CLOSES = "}] \t\r\n"
+
+
 def json_like(text: str) -> bool:
-    return len(text) >= 2 and text[0] in "{[" and text[-1] in "}]"
+    core = text.strip(" \t\r\n")
+    return len(core) >= 2 and core[0] in "{[" and core[-1] in "}]"
 
 
 def nested_json(text: str) -> Any:
@@ -138,9 +145,10 @@ class Walker:
                 if isinstance(value, str):  # strings first: most leaves are
                     if (
                         on_json is not None
-                        and len(value) >= 2  # json_like, inline: this runs for every string
-                        and value[0] in "{["
-                        and value[-1] in "}]"
+                        and len(value) >= 2  # json_like, loosely: this runs for every string
+                        and value[0] in OPENS
+                        and value[-1] in CLOSES
+                        and json_like(value)
                     ):
                         text = self._rebuild_json(value, leaves, on_json, depth)
                         if text is not None:
@@ -202,12 +210,13 @@ class Walker:
                             stack.append(deeper)
                     elif isinstance(value, dict | list):
                         stack.append(value)
-                    # json_like, inline: this runs for every string of a book
+                    # json_like, loosely first: this runs for every string of a book
                     elif (
                         isinstance(value, str)
                         and len(value) >= 2
-                        and value[0] in "{["
-                        and value[-1] in "}]"
+                        and value[0] in OPENS
+                        and value[-1] in CLOSES
+                        and json_like(value)
                     ):
                         stack.append(value)
             elif isinstance(item, list):

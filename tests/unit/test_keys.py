@@ -112,3 +112,19 @@ def test_names_a_reviewer_found_are_identifiers(key: str) -> None:
 )  # fmt: skip
 def test_market_names_with_token_or_id_words_stay_plain(key: str) -> None:
     assert key_action(key) == PLAIN, key
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [
+        # the kind of a name the suffix rule caught: a PAN by its start or its end, a name
+        ("PanCardId", "pan"),
+        ("ApplicantPanNo", "pan"),
+        ("ApplicantPanNumber", "pan"),
+        ("FirstNames", "name"),
+        ("GuardianName", "name"),
+        ("ContractNo", "id"),
+    ],
+)
+def test_kind_of_a_grammar_caught_name(key: str, kind: str) -> None:
+    assert key_action(key) == kind
