@@ -85,3 +85,26 @@ def test_transport_errors_become_classified_exchanges() -> None:
         "holdings", "GET", "/interactive/portfolio/holdings"
     )
     assert not raw.timed_out and raw.error_class == "ConnectError" and raw.api_ms is None
+
+
+def test_a_wait_for_the_rate_cap_happens_before_the_clock_starts() -> None:
+    """Throttling is not latency: api_ms starts after the limiter let the request go."""
+    import time
+
+    marks: dict[str, float] = {}
+
+    class Limiter:
+        def acquire(self) -> None:
+            marks["released"] = time.perf_counter()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        marks["sent"] = time.perf_counter()
+        return httpx.Response(200, json={"type": "success", "result": []})
+
+    client = XtsClient(
+        ROOT,
+        transport=httpx.MockTransport(handler),
+        rate_limiter=Limiter(),  # type: ignore[arg-type]
+    )
+    raw = client.exchange("positions", "GET", "/interactive/portfolio/positions", token="t")
+    assert marks["released"] <= raw.started <= marks["sent"]
