@@ -101,7 +101,7 @@ class Walker:
     def begin(self) -> None:
         """Start one operation: the memo is emptied if the table changed since it was filled.
         That is checked here only, not per string: an id first learned halfway through an
-        operation (from JSON in a string that learning does not reach, such as one in a tuple)
+        operation (from text that learning does not parse, such as JSON in a string at the root)
         leaves the results remembered before it in place until the next operation."""
         generation = self._generation()
         if generation != self._memo_generation or len(self._memo) > MEMO_LIMIT:
@@ -183,7 +183,7 @@ class Walker:
     def visit(self, root: Any, sensitive: Callable[[Any, str, Any], Any]) -> None:
         """Call ``sensitive(key, action, value)`` for every value under a key the key rule
         names, anywhere in ``root``; what it returns (a dict or list, or None) is walked too.
-        Dicts and lists are walked (not tuples), and JSON held in a string under a plain key or
+        Dicts, lists and tuples are walked, and JSON held in a string under a plain key or
         in a list, not the root."""
         stack = [] if isinstance(root, str) else [root]
         actions, action_of = self.keys.actions, self.keys.action
@@ -208,7 +208,7 @@ class Walker:
                         deeper = sensitive(key, action, value)
                         if deeper is not None:
                             stack.append(deeper)
-                    elif isinstance(value, dict | list):
+                    elif isinstance(value, dict | list | tuple):
                         stack.append(value)
                     # json_like, loosely first: this runs for every string of a book
                     elif (
@@ -219,10 +219,10 @@ class Walker:
                         and json_like(value)
                     ):
                         stack.append(value)
-            elif isinstance(item, list):
+            elif isinstance(item, list | tuple):
                 stack.extend(
                     child
                     for child in item
-                    if isinstance(child, dict | list)
+                    if isinstance(child, dict | list | tuple)
                     or (isinstance(child, str) and json_like(child))
                 )
