@@ -39,6 +39,21 @@ Transform = Callable[[dict[str, Any], RawExchange], tuple[Outcome, Any, "str | N
 
 
 @dataclass(frozen=True)
+class Call:
+    """What one sample sends and how its answer is read: the route, the session kind
+    (``market``), the transform of a successful envelope and how rows are counted."""
+
+    flow: str
+    method: str
+    route: str
+    market: bool
+    transform: Transform
+    count: Callable[[Any], int]
+    params: Mapping[str, str] | None = None
+    json_body: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class QuoteResult:
     """One quotes sample: outcome, the LTPs read, and its (last) timing record."""
 
@@ -194,24 +209,14 @@ class Harness:
 
     # -- calls ------------------------------------------------------------------------------
     def _call(
-        self,
-        flow: str,
-        method: str,
-        route: str,
-        session: Session,
-        *,
-        sample: int,
-        market: bool,
-        transform: Transform,
-        params: Mapping[str, str] | None = None,
-        json_body: Mapping[str, Any] | None = None,
-        count: Callable[[Any], int] = lambda _payload: 0,
+        self, call: Call, session: Session, *, sample: int
     ) -> tuple[Outcome, Any, TimingRecord]:
         """One logical call: attempts with retries and at most one re-login, each recorded.
 
         Returns the final outcome, what ``transform`` made of the last usable answer, and the
         last attempt's record. Never raises for broker answers.
         """
+        market = call.market
         started: float | None = None
         attempt = 0
         while True:
@@ -220,14 +225,14 @@ class Harness:
             if token is None:
                 raise errors.BrokerError(f"no {'market-data' if market else 'interactive'} session")
             raw = self.client.exchange(
-                flow, method, route, token=token.get_secret_value(), params=params,
-                json_body=json_body,
+                call.flow, call.method, call.route, token=token.get_secret_value(),
+                params=call.params, json_body=call.json_body,
             )  # fmt: skip
             # The sample's clock starts when its first request is handed to httpx: time spent
             # waiting for the rate cap before it is not latency (later back-off and throttling
             # between attempts is, since the user waits for it).
             started = raw.started if started is None else started
-            verdict, (outcome, payload, error), transform_ms = _read(raw, transform)
+            verdict, (outcome, payload, error), transform_ms = _read(raw, call.transform)
             record = self.log.record(
                 raw,
                 verdict,
@@ -239,7 +244,7 @@ class Harness:
                 transform_ms=transform_ms,
                 outcome=outcome,
                 error=error,
-                rows=_rows_of(outcome, payload, count),
+                rows=_rows_of(outcome, payload, call.count),
             )
             if outcome is Outcome.AUTH_ERROR and self.sessions.renew(session, market=market):
                 continue  # one fresh session, then one retry of the call
@@ -251,32 +256,19 @@ class Harness:
             return outcome, payload, record
 
     def _sample(
-        self,
-        flow: str,
-        method: str,
-        route: str,
-        session: Session,
-        *,
-        sample: int,
-        market: bool,
-        transform: Transform,
-        params: Mapping[str, str] | None = None,
-        json_body: Mapping[str, Any] | None = None,
-        count: Callable[[Any], int],
+        self, call: Call, session: Session, *, sample: int
     ) -> tuple[Outcome, Any, TimingRecord]:
         """One sample behind the route's circuit breaker: skipped (and recorded so) while the
         circuit is open, else :meth:`_call`, whose result then counts for the circuit."""
-        if self.breaker.is_open(route):
+        if self.breaker.is_open(call.route):
             why = f"not sent: {self.breaker.threshold} consecutive failed samples on this route"
             record = self.log.skip(
-                flow, method, route, sorted(params or {}), sample=sample, why=why
-            )
+                call.flow, call.method, call.route, sorted(call.params or {}),
+                sample=sample, why=why,
+            )  # fmt: skip
             return Outcome.SKIPPED, None, record
-        outcome, payload, record = self._call(
-            flow, method, route, session, sample=sample, market=market, transform=transform,
-            params=params, json_body=json_body, count=count,
-        )  # fmt: skip
-        self.breaker.record(route, outcome.usable)
+        outcome, payload, record = self._call(call, session, sample=sample)
+        self.breaker.record(call.route, outcome.usable)
         return outcome, payload, record
 
     # -- quotes -----------------------------------------------------------------------------
@@ -284,11 +276,12 @@ class Harness:
         """One quotes call for at most 50 instruments, as its own sample of the ``quotes`` flow."""
         self._quote_samples += 1
         prefix = session.market_data_prefix or self.settings.market_data_prefix
-        outcome, parsed, record = self._sample(
-            Flow.QUOTES, "POST", f"{prefix}{MARKET_QUOTES}", session, sample=self._quote_samples,
-            market=True, transform=quotes_transform(self.redactor), json_body=quotes_body(batch),
-            count=lambda parsed: len(parsed.ltp),
+        call = Call(
+            Flow.QUOTES, "POST", f"{prefix}{MARKET_QUOTES}", market=True,
+            transform=quotes_transform(self.redactor), count=lambda parsed: len(parsed.ltp),
+            json_body=quotes_body(batch),
         )  # fmt: skip
+        outcome, parsed, record = self._sample(call, session, sample=self._quote_samples)
         return QuoteResult(outcome, parsed, record)
 
     # -- books ------------------------------------------------------------------------------
@@ -300,11 +293,11 @@ class Harness:
         route, params = book_request(
             flow, session.account_type, self.settings.client_id.get_secret_value(), day_or_net
         )
-        outcome, payload, record = self._sample(
-            flow, "GET", route, session, sample=sample, market=False,
-            transform=book_transform(flow, self.redactor), params=params,
-            count=lambda payload: len(payload[0]),
+        call = Call(
+            flow, "GET", route, market=False, transform=book_transform(flow, self.redactor),
+            count=lambda payload: len(payload[0]), params=params,
         )  # fmt: skip
+        outcome, payload, record = self._sample(call, session, sample=sample)
         rows, malformed = payload if payload is not None else ([], [])
         return FlowResult(
             flow=flow,
