@@ -369,12 +369,12 @@ def report_command(
     """(Re)build report.md (and JUnit) from a run folder's files alone."""
     from jainam_validate import report
     from jainam_validate.evidence import newest_run
-    from jainam_validate.settings import Layers, dotenv_in_cwd, pseudonym_key
+    from jainam_validate.settings import Layers, pseudonym_key
 
     io = make_io(json_out, no_color, verbose)
     with _boundary(io):
         if run_dir is None:
-            configured = Layers(dict(os.environ), dotenv_in_cwd(), None).evidence_env()
+            configured = Layers.here(None).evidence_env()
             root = evidence_dir or Path(configured.get("JAINAM_EVIDENCE_DIR", "evidence"))
             run_dir = newest_run(root)
             io.note(f"report: the newest folder written by `run` is {run_dir}")
@@ -448,13 +448,12 @@ def audit(
     from jainam_validate.credentials import KeyringStore
     from jainam_validate.redact import Redactor
     from jainam_validate.scanner import Scanner
-    from jainam_validate.settings import Layers, dotenv_in_cwd, pseudonym_key
+    from jainam_validate.settings import Layers, pseudonym_key
 
     io = make_io(json_out, no_color, verbose)
     with _boundary(io):
-        dotenv = dotenv_in_cwd()
         store = KeyringStore()
-        layers = Layers(dict(os.environ), dotenv, store)
+        layers = Layers.here(store)
         redactor = Redactor(pseudonym_key(dict(os.environ))[0])
         known = redactor.seed(*auditing.configured_values(layers))
         keyring_note(io, store)
@@ -497,15 +496,14 @@ def store_creds(
 
     from jainam_validate import credentials, errors
     from jainam_validate.credentials import KeyringStore
-    from jainam_validate.settings import Layers, dotenv_in_cwd
+    from jainam_validate.settings import Layers
 
     io = make_io(json_out, no_color, verbose)
     with _boundary(io):
         if sum((from_env, check, delete)) > 1:
             raise errors.UsageError("use only one of --from-env, --check and --delete")
-        dotenv = dotenv_in_cwd()
         store = KeyringStore()
-        layers = Layers(dict(os.environ), dotenv, store)
+        layers = Layers.here(store)
         if check:
             report = credentials.check_sources(layers)
             keyring_note(io, store)

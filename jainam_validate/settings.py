@@ -114,6 +114,12 @@ class Layers:
         self.sim = sim or {}
         self.sim_source = sim_source
 
+    @classmethod
+    def here(cls, keyring: KeyringStore | None) -> Layers:
+        """This process's environment over the working directory's ``.env`` over ``keyring``:
+        where every command outside ``--sim`` and ``--replay`` reads its configuration."""
+        return cls(dict(os.environ), dotenv_in_cwd(), keyring)
+
     def lookup(self, name: str, *, use_keyring: bool = True) -> Sourced | None:
         if self.environ.get(name):
             return Sourced(value=SecretStr(self.environ[name]), source="env")

@@ -226,7 +226,7 @@ def rehearsal(
     A malformed ``--fault`` or ``--delay`` is a usage error that lists what is accepted."""
     from jainam_validate import errors
     from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
-    from jainam_validate.settings import Layers, dotenv_in_cwd
+    from jainam_validate.settings import Layers
     from jainam_validate.simulator import (
         DEMO_CREDENTIALS,
         SimConfig,
@@ -239,7 +239,7 @@ def rehearsal(
         delay_map = {k: int(v) for k, v in (parse_flow_value(t, kind="delay") for t in delays)}
     except ValueError as exc:
         raise errors.UsageError(str(exc)) from None
-    layers = Layers(dict(os.environ), dotenv_in_cwd(), KeyringStore())
+    layers = Layers.here(KeyringStore())
     found = [layers.lookup(name) for name in CREDENTIAL_NAMES]
     if all(found):
         credentials = SimCredentials(*(f.value.get_secret_value() for f in found if f))
