@@ -39,6 +39,7 @@ from jainam_validate.rules import (
     KEY_VALUE,
     REDACTED,
     SHAPES,
+    has_invisible,
     shapeless,
 )
 from jainam_validate.walk import MAX_NESTED_JSON_CHARS, Leaves, Walker
@@ -264,10 +265,10 @@ class Redactor:
     def _clean(self, text: str) -> bool:
         """Fast path: True when nothing in ``text`` can match (most strings of a payload)."""
         if len(text) < MIN_SCRUB_LENGTH:
-            return not INVISIBLE.search(text)
+            return not has_invisible(text)
         if not shapeless(text):
             return False
-        if INVISIBLE.search(text):
+        if has_invisible(text):
             return False
         return not self._known.any_hit(text)
 
@@ -276,7 +277,7 @@ class Redactor:
         replaced (a value split by a zero-width or control character is whole again first)."""
         if self._clean(text):
             return text
-        if INVISIBLE.search(text):
+        if has_invisible(text):
             text = INVISIBLE.sub("", text)
             if self._clean(text):
                 return text

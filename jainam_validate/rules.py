@@ -10,7 +10,11 @@ not one of our own placeholders, an identifier under an id-like key (:data:`KEY_
 key rule of :mod:`jainam_validate.keys`) whose value is not a pseudonym, and long high-entropy
 tokens. Also here: the invisible characters removed before matching (:data:`INVISIBLE`) and the
 ``key: value`` grammar of free text, which the redactor learns ids from. Every rule runs in time
-linear in the text.
+linear in the text. On a long text (a 40 MB sample of a 100,000-row book) a regex tried at every
+position costs seconds, so the rules that allow it first find where a match could start with
+byte-level searches (``bytes.translate``, ``bytes.find``: C loops over a one-byte-per-character
+copy of the text) and try their regex only there; what they report is still the regex's own
+matches, in the same order, which the tests compare on every text they have.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from jainam_validate.keys import KeyMemo
@@ -30,6 +34,7 @@ __all__ = [
     "KEY_VALUE",
     "REDACTED",
     "REPORTED",
+    "has_invisible",
     "RULES",
     "SHAPES",
     "Rule",
@@ -55,22 +60,95 @@ _PAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{5}[0-9]{4}[A-Z](?![A-Za-z0-9])")
 #: visible or meaningful in market data: C0/C1 controls (but tab and line breaks), DEL,
 #: format characters (zero-width, bidi, soft hyphen, BOM, tags) and noncharacters. Removed
 #: from every string that is kept, before matching.
-INVISIBLE = re.compile(
+_INVISIBLE_CHARS = (
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufdd0-\ufdef\ufff9-\ufffb"
     "\ufffe\uffff\U000e0000-\U000e007f\u034f\ufe00-\ufe0f\U000e0100-\U000e01ef"
     "\U0001d173-\U0001d17a\U00013430-\U0001343f]"
-    # combining marks between two ASCII letters or digits: "JC4\u0301187" is JC4187 to a reader
-    "|(?<=[A-Za-z0-9])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]{1,32}"
-    "(?=[A-Za-z0-9])"
 )
+_COMBINING = "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+INVISIBLE = re.compile(
+    _INVISIBLE_CHARS
+    # combining marks between two ASCII letters or digits: "JC4\u0301187" is JC4187 to a reader
+    + f"|(?<=[A-Za-z0-9]){_COMBINING}{{1,32}}(?=[A-Za-z0-9])"
+)
+_ANY_INVISIBLE_CHAR = re.compile(_INVISIBLE_CHARS)
+_ANY_COMBINING = re.compile(_COMBINING)
+#: The invisible characters that are ASCII: C0 controls but tab and line breaks, and DEL.
+_ASCII_INVISIBLE = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def has_invisible(text: str) -> bool:
+    """``INVISIBLE.search(text)``, without trying the look-behind at every position: in ASCII
+    text only the controls can match (counted in C); otherwise a combining mark must be there
+    before the whole pattern is worth trying."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw.translate(None, _ASCII_INVISIBLE)) != len(raw)
+    if _ANY_INVISIBLE_CHAR.search(text):
+        return True
+    return _ANY_COMBINING.search(text) is not None and INVISIBLE.search(text) is not None
+
+
 #: ``key: value`` / ``key=value`` / ``"key": "value"`` (JSON-escaped quotes too) in free text:
 #: how ids are learned from a body that is not JSON, and how ``audit`` finds raw ones.
+#: (The bare key's first letter comes before the look-behind that says a word starts there:
+#: the same matches, but the engine skips every position that is no letter or quote at once.)
 KEY_VALUE = re.compile(
-    r"(?:\\?[\"'](?P<qkey>[A-Za-z][A-Za-z0-9 _.-]{0,39})\\?[\"']|(?<![A-Za-z0-9_])"
-    r"(?P<key>[A-Za-z][A-Za-z0-9_.-]{0,39}))"
+    r"(?:\\?[\"'](?P<qkey>[A-Za-z][A-Za-z0-9 _.-]{0,39})\\?[\"']|"
+    r"(?P<key>[A-Za-z](?<![A-Za-z0-9_][A-Za-z])[A-Za-z0-9_.-]{0,39}))"
     r"[ \t]{0,8}[:=][ \t]{0,8}\\?[\"']?(?P<value>[A-Za-z0-9@._+-]{1,128})"
 )
+
+
+#: Texts shorter than this go straight to the regex: the byte-level search costs more to set up.
+PREFILTER_CHARS = 4096
+#: Non-ASCII characters that match an ASCII letter under ``re.IGNORECASE`` (İ ı ſ K): a
+#: case-insensitive rule's byte-level search must see them as the letter they match.
+_CASE_TWINS = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
+
+
+def _bytes_of(text: str) -> bytes:
+    """One byte per character: ASCII as it is, every other character ``?``; offsets stay."""
+    return text.encode("ascii", "replace")
+
+
+def _table(classes: dict[bytes, bytes]) -> bytes:
+    """A ``bytes.translate`` table: each listed byte to its class letter, the rest to ``.``."""
+    table = bytearray(b"." * 256)
+    for members, letter in classes.items():
+        for byte in members:
+            table[byte] = letter[0]
+    return bytes(table)
+
+
+_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DIGITS = b"0123456789"
+_LOWER = b"abcdefghijklmnopqrstuvwxyz"
+
+
+def _finds(haystack: bytes, needle: bytes) -> Iterator[int]:
+    """Every start of ``needle`` in ``haystack``, overlapping ones included, in order."""
+    start = haystack.find(needle)
+    while start != -1:
+        yield start
+        start = haystack.find(needle, start + 1)
+
+
+def _matches_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, tried only at ``starts`` (ascending, a superset of where a
+    match can start): a match at a start is the one ``finditer`` would find there (look-behinds
+    see the text before it), and, as ``finditer`` does, the next one starts after it ends."""
+    pos = 0
+    for start in starts:
+        if start < pos:
+            continue
+        m = pattern.match(text, start)
+        if m is not None:
+            yield m
+            pos = max(m.end(), start + 1)
 
 
 @dataclass(frozen=True)
@@ -99,10 +177,19 @@ def _emails(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
             yield m.span()
 
 
+_PAN_CLASSES = _table({_UPPER: b"U", _DIGITS: b"d"})
+
+
 def _pans(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
-    if len(text) >= 10:
-        for m in _PAN.finditer(text):
-            yield m.span()
+    if len(text) < 10:
+        return
+    if len(text) < PREFILTER_CHARS:
+        found: Iterator[re.Match[str]] = _PAN.finditer(text)
+    else:  # a PAN is five capitals, four digits, a capital: look for that shape only
+        starts = _finds(_bytes_of(text).translate(_PAN_CLASSES), b"UUUUUddddU")
+        found = _matches_at(_PAN, text, starts)
+    for m in found:
+        yield m.span()
 
 
 def shapeless(text: str) -> bool:
@@ -159,8 +246,32 @@ def _high_entropy(token: str) -> bool:
     return shannon_bits(token) >= threshold
 
 
+#: Every name of :data:`_ASSIGNMENT` holds one of these, at most ``_ANCHOR_LEAD`` characters
+#: after the name's start ("session_token": "token" at 8).
+_ANCHORS = (b"secret", b"key", b"passw", b"token", b"authorization")
+_ANCHOR_LEAD = 8
+
+
+def _assignment_starts(text: str) -> list[int]:
+    """Where an assignment can start: up to ``_ANCHOR_LEAD`` before each anchor word, found
+    in a lower-cased byte copy (with the letters IGNORECASE matches outside ASCII folded in)."""
+    if not text.isascii() and any(chr(c) in text for c in _CASE_TWINS):
+        text = text.translate(_CASE_TWINS)
+    folded = _bytes_of(text).lower()
+    anchors = sorted(a for word in _ANCHORS for a in _finds(folded, word))
+    starts: list[int] = []
+    for anchor in anchors:
+        first = max(anchor - _ANCHOR_LEAD, starts[-1] + 1 if starts else 0)
+        starts.extend(range(first, anchor + 1))
+    return starts
+
+
 def _assignments(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
-    for m in _ASSIGNMENT.finditer(text):
+    if len(text) < PREFILTER_CHARS:
+        found: Iterator[re.Match[str]] = _ASSIGNMENT.finditer(text)
+    else:
+        found = _matches_at(_ASSIGNMENT, text, _assignment_starts(text))
+    for m in found:
         value = m.group(1)
         if value.casefold() in _PLACEHOLDERS or _PSEUDONYM.match(value):
             continue
@@ -171,25 +282,74 @@ def _assignments(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
         yield m.span(1)
 
 
-def _raw_identifiers(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
+def _raw_id(key: str, value: str, keys: KeyMemo) -> str | None:
+    """The value of a ``key: value`` pair if it is an identifier left raw, else None."""
     # every "key": value pair of a JSON file matches: the key is judged first, cheaply
-    for m in KEY_VALUE.finditer(text):
-        key = m.group("qkey") or m.group("key") or ""
-        if not (keys.is_identifier(key) or key.casefold() in _OWN_ID_FIELDS):
-            continue
-        value = m.group("value").rstrip(".:!?")  # "Invalid clientID: client_f1d0ec6a."
-        if value.casefold() in _ID_PLACEHOLDERS or _PSEUDONYM_PREFIX.match(value):
-            continue
-        if _NOT_AN_ID.fullmatch(value):
-            continue
-        # ids carry digits (JC4187, 1100012345); prose ("account: books") does not
-        if any(c.isdigit() for c in value):
-            start = m.start("value")
-            yield start, start + len(value)
+    if not (keys.is_identifier(key) or key.casefold() in _OWN_ID_FIELDS):
+        return None
+    value = value.rstrip(".:!?")  # "Invalid clientID: client_f1d0ec6a."
+    if value.casefold() in _ID_PLACEHOLDERS or _PSEUDONYM_PREFIX.match(value):
+        return None
+    if _NOT_AN_ID.fullmatch(value):
+        return None
+    # ids carry digits (JC4187, 1100012345); prose ("account: books") does not
+    return value if any(c.isdigit() for c in value) else None
+
+
+#: A long text is judged in pieces of about this many characters, cut at line breaks.
+_PIECE_CHARS = 1 << 20
+
+
+def _pieces_with_raw_ids(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
+    """The pieces of ``text`` (cut at line breaks) holding a pair :func:`_raw_id` flags.
+    A ``key: value`` match never holds a line break, so a piece is matched as it would be in
+    the whole text; ``findall`` builds each piece's pairs in C, and a JSON file of a million
+    pairs, none of them raw, costs no match object at all."""
+    start = 0
+    while start < len(text):
+        cut = text.find("\n", start + _PIECE_CHARS)
+        end = len(text) if cut == -1 else cut
+        pairs = KEY_VALUE.findall(text, start, end)
+        if any(_raw_id(qkey or key, value, keys) for qkey, key, value in pairs):
+            yield start, end
+        start = end + 1
+
+
+def _raw_identifiers(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
+    if len(text) < PREFILTER_CHARS:
+        pieces: Iterable[tuple[int, int]] = ((0, len(text)),)
+    else:
+        pieces = _pieces_with_raw_ids(text, keys)
+    for start, end in pieces:
+        for m in KEY_VALUE.finditer(text, start, end):
+            value = _raw_id(m.group("qkey") or m.group("key") or "", m.group("value"), keys)
+            if value is not None:
+                at = m.start("value")
+                yield at, at + len(value)
+
+
+_TOKEN_CLASSES = _table({_UPPER + _LOWER + _DIGITS + b"+_-": b"a"})
+_TOKEN_RUN = re.compile(rb"a+")
+_MIN_TOKEN = b"a" * 28
+
+
+def _token_starts(text: str) -> Iterator[int]:
+    """The start of every run of token characters at least 28 long (no candidate starts
+    anywhere else: the look-behind wants a run's start, the run wants 28)."""
+    classes = _bytes_of(text).translate(_TOKEN_CLASSES)
+    start = classes.find(_MIN_TOKEN)
+    while start != -1:
+        yield start
+        end = _TOKEN_RUN.match(classes, start)
+        start = classes.find(_MIN_TOKEN, end.end() if end else start + 1)
 
 
 def _high_entropy_tokens(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
-    for m in _CANDIDATE.finditer(text):
+    if len(text) < PREFILTER_CHARS:
+        found: Iterator[re.Match[str]] = _CANDIDATE.finditer(text)
+    else:
+        found = _matches_at(_CANDIDATE, text, _token_starts(text))
+    for m in found:
         if _high_entropy(m.group()):
             yield m.span()
 

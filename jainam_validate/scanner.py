@@ -26,7 +26,7 @@ from jainam_validate.inert import md
 from jainam_validate.keys import KeyMemo
 from jainam_validate.known import Spans
 from jainam_validate.redact import Redactor
-from jainam_validate.rules import INVISIBLE, REPORTED, shannon_bits
+from jainam_validate.rules import INVISIBLE, REPORTED, has_invisible, shannon_bits
 
 __all__ = ["Finding", "Scanner", "shannon_bits"]
 
@@ -92,7 +92,7 @@ class Scanner:
                     taken.claim(start, end)
                     yield Finding(rule.name, start)
         yield from self._encoded(text)
-        if INVISIBLE.search(text):
+        if has_invisible(text):
             # a known value split by zero-width or control characters is still that value
             for hidden in self.redactor.matches(INVISIBLE.sub("", text)):
                 if hidden.rule.startswith(("secret", "identifier")):
