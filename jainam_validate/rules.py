@@ -72,22 +72,22 @@ INVISIBLE = re.compile(
     # combining marks between two ASCII letters or digits: "JC4\u0301187" is JC4187 to a reader
     + f"|(?<=[A-Za-z0-9]){_COMBINING}{{1,32}}(?=[A-Za-z0-9])"
 )
-_ANY_INVISIBLE_CHAR = re.compile(_INVISIBLE_CHARS)
-_ANY_COMBINING = re.compile(_COMBINING)
+#: Every character an INVISIBLE match can hold: no match without one of them.
+_INVISIBLE_OR_COMBINING = re.compile(f"{_INVISIBLE_CHARS[:-1]}{_COMBINING[1:-1]}]")
 #: The invisible characters that are ASCII: C0 controls but tab and line breaks, and DEL.
 _ASCII_INVISIBLE = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
 def has_invisible(text: str) -> bool:
     """``INVISIBLE.search(text)``, without trying the look-behind at every position: in ASCII
-    text only the controls can match (counted in C); otherwise a combining mark must be there
-    before the whole pattern is worth trying."""
+    text only the controls can match (counted in C); otherwise one of the characters a match
+    holds must be there before the whole pattern is worth trying."""
     if text.isascii():
         raw = text.encode("ascii")
         return len(raw.translate(None, _ASCII_INVISIBLE)) != len(raw)
-    if _ANY_INVISIBLE_CHAR.search(text):
-        return True
-    return _ANY_COMBINING.search(text) is not None and INVISIBLE.search(text) is not None
+    if _INVISIBLE_OR_COMBINING.search(text) is None:
+        return False
+    return INVISIBLE.search(text) is not None
 
 
 #: ``key: value`` / ``key=value`` / ``"key": "value"`` (JSON-escaped quotes too) in free text:
