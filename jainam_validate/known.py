@@ -4,7 +4,10 @@ A run learns secrets (credentials, session tokens) and identifiers (client, user
 order, trade ids) as it goes; each is stored in the forms a broker may echo it in. Finding them
 is one pass of an Aho–Corasick automaton (``pyahocorasick``) over the text, ASCII-case-folded,
 so the cost is linear in the text whatever the number of known values: a regex alternation of
-thousands of values is not. Each value carries the edge rule its shape needs: a secret, or an
+thousands of values is not. All-digit ids (most ids of a trade book) are kept out of the
+automaton: such an id only ever matches a whole run of digits, so each run is looked up in a
+dict instead, which is what lets a 100,000-row book's ids fit in memory. Each value carries
+the edge rule its shape needs: a secret, or an
 id that mixes letters and digits, is found anywhere, even glued to other letters
 (``AB12345NSE``, ``ORD5520013X``); an all-digit id only where no other digit touches it (leading
 zeros are taken in: ``0005520013``), so prices and timestamps do not match; an all-letter id
@@ -14,9 +17,12 @@ known value must be cut instead, so a snippet never ends with a value's first ch
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -34,9 +40,9 @@ class Edge(Enum):
     WORD = "word"  # all-letter ids and context forms: no letter or digit may touch
 
 
-@dataclass(frozen=True)
-class Entry:
-    """What a known form is: the rule name for findings and what replaces it."""
+class Entry(NamedTuple):
+    """What a known form is: the rule name for findings and what replaces it. (A tuple: a
+    book's ids make hundreds of thousands of them.)"""
 
     rule: str
     edge: Edge
@@ -52,14 +58,20 @@ class Hit:
     entry: Entry
 
 
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
 def fold(text: str) -> str:
-    return text.translate(_FOLD)
+    # str.lower is the same on ASCII and many times faster than translate
+    return text.lower() if text.isascii() else text.translate(_FOLD)
 
 
 def edge_for(value: str) -> Edge:
     """The edge rule for an identifier of this shape."""
     if value.isdigit():
         return Edge.DIGITS
+    if value.isascii():  # ASCII digits are the only digits here: a C search, not a loop
+        return Edge.ANYWHERE if _ASCII_DIGIT.search(value) else Edge.WORD
     if any(c.isdigit() for c in value):
         return Edge.ANYWHERE
     return Edge.WORD
@@ -74,7 +86,12 @@ class KnownValues:
 
     def __init__(self) -> None:
         self._entries: dict[str, Entry] = {}
+        #: the all-digit (ASCII) ids, matched by digit runs, not by the automaton
+        self._digits: dict[str, Entry] = {}
+        self._shortest_digits = 0
+        self._sorted_digits: list[str] | None = None
         self._automaton: ahocorasick.Automaton | None = None
+        self._words = 0  # forms in the automaton
         self._longest = 0
 
     def __len__(self) -> int:
@@ -92,25 +109,90 @@ class KnownValues:
         if not key or key in self._entries:
             return False
         self._entries[key] = entry
-        self._automaton = None
+        if entry.edge is Edge.DIGITS and key.isascii() and key.isdigit():
+            self._digits[key] = entry
+            self._sorted_digits = None
+            if not self._shortest_digits or len(key) < self._shortest_digits:
+                self._shortest_digits = len(key)
+        else:
+            self._automaton = None
+            self._words += 1
         self._longest = max(self._longest, len(key))
         return True
 
+    def add_identifiers(
+        self, texts: Iterable[str], rule: str, kind: str, forms: Callable[[str], set[str]]
+    ) -> None:
+        """``add`` of each identifier text and, when the text was new, of each of its
+        ``forms`` (found anywhere), in order: what one ``add`` per form would do, in one loop,
+        for a book's hundreds of thousands of ids."""
+        entries, digits, add = self._entries, self._digits, self.add
+        for text in texts:
+            key = text.lower() if text.isascii() else text.translate(_FOLD)
+            if not key or key in entries:
+                continue
+            edge = edge_for(text)
+            entry = Entry(rule, edge, None, kind, text)
+            if edge is Edge.DIGITS and key.isascii():
+                entries[key] = digits[key] = entry
+                self._sorted_digits = None
+                if not self._shortest_digits or len(key) < self._shortest_digits:
+                    self._shortest_digits = len(key)
+                self._longest = max(self._longest, len(key))
+            else:
+                add(text, entry)
+            anywhere = (
+                entry if edge is Edge.ANYWHERE else Entry(rule, Edge.ANYWHERE, None, kind, text)
+            )
+            for form in forms(text):  # add(form, anywhere), inline: found anywhere, so no digit
+                key = form.lower() if form.isascii() else form.translate(_FOLD)
+                if form != text and key and key not in entries:
+                    entries[key] = anywhere
+                    self._automaton = None
+                    self._words += 1
+                    if len(key) > self._longest:
+                        self._longest = len(key)
+
     def _built(self) -> ahocorasick.Automaton | None:
-        if self._automaton is None and self._entries:
+        if self._automaton is None and self._words:
             automaton = ahocorasick.Automaton()
+            digits = self._digits
             for key in self._entries:
-                automaton.add_word(key, key)
+                if key not in digits:
+                    automaton.add_word(key, key)
             automaton.make_automaton()
             self._automaton = automaton
         return self._automaton
 
+    def _digit_hits(self, text: str) -> list[Hit]:
+        """All-digit ids: a hit is a whole run of digits that is the id, or the id behind at
+        most ``_MAX_PADDING`` zeros (an id that starts with 0 takes none); a digit of another
+        script touching the run spoils it, as in the automaton's edge check."""
+        hits = []
+        digits = self._digits
+        for start, end in digit_runs(text, self._shortest_digits):
+            if (start > 0 and text[start - 1].isdigit()) or (
+                end < len(text) and text[end].isdigit()
+            ):
+                continue
+            run = text[start:end]
+            entry = digits.get(run) if run[0] == "0" else None
+            if entry is None:
+                bare = run.lstrip("0")
+                if bare and len(run) - len(bare) <= _MAX_PADDING:
+                    entry = digits.get(bare)
+            if entry is not None:
+                hits.append(Hit(start, end, entry))
+        return hits
+
     def hits(self, text: str) -> list[Hit]:
         """Leftmost-longest, non-overlapping occurrences that respect their edge rule."""
-        automaton = self._built()
-        if automaton is None or not text:
+        if not text or not self._entries:
             return []
-        candidates: list[Hit] = []
+        candidates: list[Hit] = self._digit_hits(text) if self._digits else []
+        automaton = self._built()
+        if automaton is None:
+            return candidates
         for end_index, key in automaton.iter(fold(text)):
             start, end = end_index - len(key) + 1, end_index + 1
             entry = self._entries[key]
@@ -147,14 +229,46 @@ class KnownValues:
         """Where to cut ``text`` so that it does not end with the first characters (at least
         ``MIN_PREFIX``) of a known form: ``len(text)`` when its end is innocent."""
         automaton = self._built()
-        if automaton is None:
-            return len(text)
         tail = fold(text[-self._longest :]) if self._longest else ""
         for size in range(len(tail), MIN_PREFIX - 1, -1):
             piece = tail[-size:]
-            if automaton.match(piece) and piece not in self._entries:
+            if piece in self._entries:
+                continue
+            if (automaton is not None and automaton.match(piece)) or self._digit_prefix(piece):
                 return len(text) - size
         return len(text)
+
+    def _digit_prefix(self, piece: str) -> bool:
+        """``piece`` is the start of a known all-digit id."""
+        if not self._digits or not (piece.isascii() and piece.isdigit()):
+            return False
+        if self._sorted_digits is None:
+            self._sorted_digits = sorted(self._digits)
+        keys = self._sorted_digits
+        i = bisect_left(keys, piece)
+        return i < len(keys) and keys[i].startswith(piece)
+
+
+_DIGIT_RUN = re.compile(r"[0-9]+")
+_DIGIT_CLASSES = bytes(ord("d") if 0x30 <= b <= 0x39 else ord(".") for b in range(256))
+#: Above this many characters digit runs are found in a byte copy of the text (C loops).
+_BYTES_FROM = 4096
+
+
+def digit_runs(text: str, shortest: int) -> list[tuple[int, int]]:
+    """The maximal runs of ASCII digits in ``text`` at least ``shortest`` long."""
+    if len(text) < _BYTES_FROM:
+        return [m.span() for m in _DIGIT_RUN.finditer(text) if m.end() - m.start() >= shortest]
+    classes = text.encode("ascii", "replace").translate(_DIGIT_CLASSES)
+    needle = b"d" * max(shortest, 1)
+    runs = []
+    start = classes.find(needle)
+    while start != -1:
+        end = classes.find(b".", start)
+        end = len(classes) if end == -1 else end
+        runs.append((start, end))
+        start = classes.find(needle, end)
+    return runs
 
 
 class Spans:

@@ -24,7 +24,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jainam_validate.forms import base64_forms, decode_layers, encoded_forms, escaped_forms
+from jainam_validate.forms import (
+    base64_forms,
+    decode_layers,
+    encoded_forms,
+    escape_proof,
+    escaped_forms,
+)
 from jainam_validate.keys import (
     IDENTIFIER_KINDS,
     PLAIN,
@@ -32,7 +38,7 @@ from jainam_validate.keys import (
     SECRET_KEYS,
     normalise_key,
 )
-from jainam_validate.known import Edge, Entry, KnownValues, Spans, edge_for
+from jainam_validate.known import Edge, Entry, KnownValues, Spans
 from jainam_validate.rules import (
     INVISIBLE,
     JWT_SHAPE,
@@ -131,7 +137,6 @@ class Redactor:
         self._key = key
         self._known = KnownValues()
         self._aliases: dict[tuple[str, str], str] = {}
-        self._noted: set[tuple[str, object]] = set()
         self._client_ids: set[str] = set()
         # The key rule's and the scrubber's memos live in the walker; the table's size tells
         # when remembered scrub results are stale.
@@ -197,14 +202,7 @@ class Redactor:
         """Learn an identifier without computing its pseudonym yet (payloads hold far more ids
         than ever reach a file); returns its text."""
         text = value.strip() if isinstance(value, str) else str(value).strip()
-        # A short all-digit id (a client code "2026") would match years and quantities in
-        # free text: it is pseudonymised under its key, not hunted everywhere.
-        # An all-letter id under 6 characters (a user "WIPRO") would match symbols and words.
-        if text.isdigit() or (text.isalpha() and text.isascii()):
-            minimum = MIN_NUMERIC_SCRUB_LENGTH
-        else:
-            minimum = MIN_SCRUB_LENGTH
-        rule = f"identifier:{kind}"
+        rule = _RULES.get(kind) or _RULES.setdefault(kind, f"identifier:{kind}")
         if kind == "client" and text != PRO_CLIENT_PLACEHOLDER and text not in self._client_ids:
             # However short, a client code is found by its context: clientID=ABC in a URL
             # echoed by an error page (URL-encoded too), or "clientID": "ABC" in a JSON body.
@@ -217,16 +215,37 @@ class Redactor:
                 self._known.add(
                     f"{left}{text}{right}", Entry(rule, Edge.WORD, f"{left}{alias}{right}")
                 )
-        if len(text) < minimum or text == PRO_CLIENT_PLACEHOLDER:
+        # A short all-digit id (a client code "2026") would match years and quantities in
+        # free text: it is pseudonymised under its key, not hunted everywhere.
+        # An all-letter id under 6 characters (a user "WIPRO") would match symbols and words.
+        if len(text) < MIN_SCRUB_LENGTH or text == PRO_CLIENT_PLACEHOLDER:
             return text
-        entry = Entry(rule, edge_for(text), None, kind, text)
-        if not self._known.add(text, entry):
+        if len(text) < MIN_NUMERIC_SCRUB_LENGTH and (
+            text.isdigit() or (text.isalpha() and text.isascii())
+        ):
             return text
-        forms = escaped_forms(text) | (base64_forms(text) if len(text) >= 6 else set())
-        for form in forms - {text}:
-            if len(form) >= MIN_SCRUB_LENGTH:
-                self._known.add(form, Entry(rule, Edge.ANYWHERE, None, kind, text))
+        self._known.add_identifiers((text,), rule, kind, _hunted_forms)
         return text
+
+    def note_identifiers(self, values: Iterable[object], kind: str) -> None:
+        """:meth:`note_identifier` of each value, in order, in one loop (a book's column)."""
+        if kind == "client":  # its context forms are made one by one
+            for value in values:
+                self.note_identifier(value, kind)
+            return
+        texts = (v.strip() if isinstance(v, str) else str(v).strip() for v in values)
+        hunted = (
+            text
+            for text in texts
+            if len(text) >= MIN_SCRUB_LENGTH
+            and text != PRO_CLIENT_PLACEHOLDER
+            and not (
+                len(text) < MIN_NUMERIC_SCRUB_LENGTH
+                and (text.isdigit() or (text.isalpha() and text.isascii()))
+            )
+        )
+        rule = _RULES.get(kind) or _RULES.setdefault(kind, f"identifier:{kind}")
+        self._known.add_identifiers(hunted, rule, kind, _hunted_forms)
 
     def _alias_of(self, kind: str, text: str) -> str:
         alias = self._aliases.get((kind, text))
@@ -318,15 +337,10 @@ class Redactor:
                 self.add_secret(str(leaf), label=f"secret:{normalise_key(str(key))}")
             return None
         hunted = self._walker.keys.listed(str(key))
-        noted = self._noted
-        for leaf in _scalars(value):
-            if (action, leaf) in noted:
-                continue
-            noted.add((action, leaf))
-            # a name the grammar caught: hunt its values only when they look
-            # like ids (a digit, an @), never a plain word such as WEBAPI
-            if hunted or _id_like(leaf):
-                self.note_identifier(leaf, action)
+        # a name the grammar caught: hunt its values only when they look
+        # like ids (a digit, an @), never a plain word such as WEBAPI
+        leaves = _scalars(value)
+        self.note_identifiers(leaves if hunted else filter(_id_like, leaves), action)
         return None
 
     def learn_text(self, text: str) -> None:
@@ -487,15 +501,36 @@ _NOT_SECRET = frozenset(
     {"null", "none", "nil", "true", "false", "undefined", "expired", "invalid", "nan", "n/a",
      "[redacted]", "redacted", "***", "****", "*****", "bearer", "basic", "empty"}
 )  # fmt: skip
+#: "identifier:<kind>" once per kind, not once per id.
+_RULES: dict[str, str] = {}
 #: Labels of values given to the redactor by the harness itself (credentials, tokens).
 _CONFIGURED = frozenset({"secret:credential", "secret:token", "secret:configured"})
 #: A decimal as market data writes it (quantities, prices): never scrubbed under such a key.
 _NUMBER_TEXT = re.compile(r"-?[0-9][0-9,]*(?:\.[0-9]+)?")
 
 
+def _hunted_forms(text: str) -> set[str]:
+    """The other forms an identifier is hunted in: escaped, and base64 from 6 characters."""
+    if escape_proof(text):  # most ids: no escaping changes them, base64 is 8+ characters
+        return base64_forms(text) if len(text) >= 6 else set()
+    forms = escaped_forms(text)
+    if len(text) >= 6:
+        forms |= base64_forms(text)
+    return {form for form in forms if len(form) >= MIN_SCRUB_LENGTH}
+
+
 def _market_number_key(key: str) -> bool:
-    folded = key.casefold()
-    return any(word in folded for word in _NOT_ID_NUMBERS)
+    known = _MARKET_NUMBER_KEYS.get(key)
+    if known is None:
+        folded = key.casefold()
+        known = any(word in folded for word in _NOT_ID_NUMBERS)
+        if len(_MARKET_NUMBER_KEYS) < 10_000:  # a payload of made-up keys stays bounded
+            _MARKET_NUMBER_KEYS[key] = known
+    return known
+
+
+#: :func:`_market_number_key`'s answers: a book asks for the same dozen keys on every row.
+_MARKET_NUMBER_KEYS: dict[str, bool] = {}
 
 
 def _id_like(value: object) -> bool:
@@ -505,11 +540,20 @@ def _id_like(value: object) -> bool:
     return any(c.isdigit() for c in text) or "@" in text
 
 
-def _scalars(value: Any) -> Iterator[str | int | float]:
+def _scalars(value: Any) -> Iterable[str | int | float]:
+    if type(value) is list and set(map(type, value)) <= _LEAF_TYPES:  # a column of a book
+        return [leaf for leaf in value if leaf is not None and type(leaf) is not bool]
+    return _leaves(value)
+
+
+_LEAF_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _leaves(value: Any) -> Iterator[str | int | float]:
     if isinstance(value, bool) or value is None:
         return
     if isinstance(value, str | int | float):
         yield value
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from _scalars(item)
+            yield from _leaves(item)

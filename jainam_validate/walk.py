@@ -17,8 +17,9 @@ times on every row and sample.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import chain, repeat
 from typing import Any, Protocol
 
 from jainam_validate.keys import KeyMemo
@@ -29,6 +30,8 @@ __all__ = ["MAX_NESTED_JSON_CHARS", "Leaves", "Scrubber", "Walker", "json_like",
 MAX_NESTED_JSON_CHARS = 1_000_000
 #: Past this many remembered scrub results the memo starts again (a 100k-row book fits).
 MEMO_LIMIT = 500_000
+#: A list of at least this many objects is read a column at a time (see Walker._visit_rows).
+ROWS_FROM = 8
 
 
 #: What a string that may hold JSON starts and ends with: a body echoed into a field often
@@ -51,6 +54,20 @@ def nested_json(text: str) -> Any:
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict | list) else None
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _distinct(column: list[Any], one_type: bool) -> Iterable[Any]:
+    """The values of a column, each once, in order; equal values of different types (1, 1.0,
+    True) all stay, since each has its own text. A list or an object makes it every value."""
+    try:
+        if one_type:
+            return dict.fromkeys(column)
+        return (value for _, value in dict.fromkeys(zip(map(type, column), column, strict=True)))
+    except TypeError:
+        return column
 
 
 class Scrubber(Protocol):
@@ -220,9 +237,57 @@ class Walker:
                     ):
                         stack.append(value)
             elif isinstance(item, list | tuple):
+                if len(item) >= ROWS_FROM and set(map(type, item)) == {dict}:
+                    self._visit_rows(item, sensitive, stack)
+                    continue
                 stack.extend(
                     child
                     for child in item
                     if isinstance(child, dict | list | tuple)
                     or (isinstance(child, str) and json_like(child))
                 )
+
+    def _visit_rows(
+        self,
+        rows: list[dict[Any, Any]] | tuple[dict[Any, Any], ...],
+        sensitive: Callable[[Any, str, Any], Any],
+        stack: list[Any],
+    ) -> None:
+        """:meth:`visit` of a list of objects (a book's rows), a column at a time: each key
+        is judged once, each distinct value under a named key is handed over once, and only
+        the distinct values under other keys are looked at for containers and JSON. Keys go in
+        the order the rows first hold them, values from the last row up, as the row-by-row
+        walk met them; an id held under two kinds in one book takes the first key's kind."""
+        actions, action_of = self.keys.actions, self.keys.action
+        backwards = rows[::-1]
+        for key in dict.fromkeys(chain.from_iterable(rows)):
+            action = actions.get(key)
+            if action is None:
+                action = action_of(key)
+            # dict.get over the rows in C; a row without the key gives None, which is no
+            # container, no JSON and no identifier
+            column = list(map(dict.get, backwards, repeat(key)))
+            types = set(map(type, column))
+            if not action and types <= _SCALARS:
+                continue  # numbers, booleans and nulls only: nothing to look into
+            values = _distinct(column, len(types) == 1)
+            if action:
+                if types <= _SCALARS | {str}:  # all at once: the callee takes lists of leaves
+                    values = [list(values)]
+                for value in values:
+                    deeper = sensitive(key, action, value)
+                    if deeper is not None:
+                        stack.append(deeper)
+                continue
+            stack.extend(
+                value
+                for value in values
+                if isinstance(value, dict | list | tuple)
+                or (
+                    isinstance(value, str)
+                    and len(value) >= 2
+                    and value[0] in OPENS
+                    and value[-1] in CLOSES
+                    and json_like(value)
+                )
+            )
