@@ -7,12 +7,11 @@ several of its signals look like something else; each such branch names the quir
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from jainam_validate.client import RawExchange
-from jainam_validate.decoding import decode
+from jainam_validate.decoding import decode, parse_json
 from jainam_validate.timing import Outcome
 from jainam_validate.xts import BOOKS, DATA_NOT_AVAILABLE_CODES, INVALID_TOKEN_CODE
 
@@ -62,7 +61,7 @@ def classify(raw: RawExchange) -> Verdict:
     envelope: Any = None
     if is_json_content(raw.content_type):
         try:
-            envelope = json.loads(raw.body)
+            envelope = parse_json(raw.body)
         except (ValueError, RecursionError):
             envelope = None
     if not isinstance(envelope, dict):

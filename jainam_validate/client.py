@@ -98,7 +98,7 @@ class RawExchange:
     started: float
     status: int | None = None
     content_type: str | None = None
-    body: bytes = b""
+    body: bytes | bytearray = b""
     responded_at: str | None = None
     body_read: float | None = None
     phases: Phases = field(default_factory=Phases)
@@ -108,6 +108,17 @@ class RawExchange:
     error_class: str | None = None
     timed_out: bool = False
     simulated: bool = False  # the answer came from jainam-validate's own simulator
+    released: int | None = None  # the body's size once it was let go (release_body)
+
+    @property
+    def size(self) -> int:
+        """The body's length in bytes, released or not."""
+        return self.released if self.released is not None else len(self.body)
+
+    def release_body(self) -> None:
+        """Let go of a parsed body: a 90 MB book need not be held beside its parsed rows."""
+        self.released = len(self.body)
+        self.body = b""
 
     @property
     def api_ms(self) -> float | None:
@@ -248,7 +259,7 @@ class XtsClient:
     @staticmethod
     def _read_body(
         request: httpx.Request, response: httpx.Response, deadline: float
-    ) -> bytes | None:
+    ) -> bytearray | None:
         """The decoded body (what ``response.read()`` returns), or None once ``deadline`` passes.
 
         Why: httpx's read timeout is per socket read, not per response, so a body drip-fed a
@@ -266,9 +277,10 @@ class XtsClient:
         timeout = request.extensions.get("timeout")
         if isinstance(timeout, dict) and timeout.get("read") is not None:
             request.extensions["timeout"] = {**timeout, "read": min(timeout["read"], remaining)}
-        chunks: list[bytes] = []
+        # one buffer that grows in place: a list of chunks joined at the end holds the body twice
+        body = bytearray()
         for chunk in response.iter_bytes():
-            chunks.append(chunk)
+            body += chunk
             if time.perf_counter() > deadline:
                 return None
-        return b"".join(chunks)
+        return body

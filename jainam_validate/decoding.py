@@ -2,12 +2,17 @@
 UTF-16 and UTF-32; PowerShell's ``>`` writes UTF-16LE with one), as UTF-16 when the NUL bytes
 say so without a mark, otherwise as UTF-8 with undecodable bytes replaced. Used by ``audit``
 on files and by the classifier on broker bodies that are not JSON, so an id in a UTF-16 error
-page is read (and learned, and scrubbed) like any other.
+page is read (and learned, and scrubbed) like any other. :func:`parse_json` reads a JSON body
+natively, with the standard library's reading as the fallback and the reference.
 """
 
 from __future__ import annotations
 
 import codecs
+import json
+from typing import Any
+
+from pydantic_core import from_json
 
 #: How much of the data the UTF-16 heuristic looks at.
 SNIFF_BYTES = 8192
@@ -23,7 +28,7 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
 )
 
 
-def sniff_utf16(data: bytes) -> str | None:
+def sniff_utf16(data: bytes | bytearray) -> str | None:
     """``utf-16-le``/``utf-16-be`` when NUL bytes sit at alternating positions (mostly-ASCII
     text written as UTF-16 without a mark), else None."""
     sample = data[:SNIFF_BYTES]
@@ -41,7 +46,7 @@ def sniff_utf16(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes) -> tuple[str, str]:
+def decode(data: bytes | bytearray) -> tuple[str, str]:
     """The text of a file and the encoding it was read as (``utf-8`` also for a UTF-8 BOM)."""
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
@@ -50,3 +55,16 @@ def decode(data: bytes) -> tuple[str, str]:
     if sniffed is not None:
         return data.decode(sniffed, errors="replace"), sniffed
     return data.decode(UTF8, errors="replace"), UTF8
+
+
+def parse_json(data: bytes | bytearray) -> Any:
+    """``json.loads(data)``, parsed natively where it can be. ``pydantic_core.from_json`` reads
+    a 90 MB book in about two thirds of the time and, sharing each repeated short string
+    (symbols, statuses, every row's keys), into about 60% of the memory. What it refuses (a
+    lone surrogate escape, a UTF-16 body, nesting past its limit) goes to ``json.loads``,
+    which then decides exactly as before; on everything both accept they agree (the tests
+    hold them to it)."""
+    try:
+        return from_json(data, cache_strings="all")
+    except ValueError:
+        return json.loads(data)

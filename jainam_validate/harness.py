@@ -141,13 +141,16 @@ def book_transform(flow: str, redactor: Redactor) -> Transform:
 
 
 def _read(
-    raw: RawExchange, transform: Transform
+    raw: RawExchange, transform: Transform, *, keep_body: bool
 ) -> tuple[Verdict, tuple[Outcome, Any, str | None], float | None]:
     """Classify a call's answer and transform it if it succeeded, timed as one (see
-    :func:`~jainam_validate.attempts.interpret`); any other verdict stays as it is."""
+    :func:`~jainam_validate.attempts.interpret`); any other verdict stays as it is. A parsed
+    body is let go before the transform unless ``keep_body`` (a cassette records it)."""
 
     def then(verdict: Verdict) -> tuple[Outcome, Any, str | None]:
         if verdict.outcome is Outcome.OK and verdict.envelope is not None:
+            if not keep_body:
+                raw.release_body()
             return transform(verdict.envelope, raw)  # it redacts
         return verdict.outcome, None, None
 
@@ -232,7 +235,9 @@ class Harness:
             # waiting for the rate cap before it is not latency (later back-off and throttling
             # between attempts is, since the user waits for it).
             started = raw.started if started is None else started
-            verdict, (outcome, payload, error), transform_ms = _read(raw, call.transform)
+            verdict, (outcome, payload, error), transform_ms = _read(
+                raw, call.transform, keep_body=self.log.recorder is not None
+            )
             record = self.log.record(
                 raw,
                 verdict,
