@@ -57,7 +57,7 @@ def decode(data: bytes | bytearray) -> tuple[str, str]:
     return data.decode(UTF8, errors="replace"), UTF8
 
 
-def parse_json(data: bytes | bytearray) -> Any:
+def parse_json(data: str | bytes | bytearray) -> Any:
     """``json.loads(data)``, parsed natively where it can be. ``pydantic_core.from_json`` reads
     a 90 MB book in about two thirds of the time and, sharing each repeated short string
     (symbols, statuses, every row's keys), into about 60% of the memory. What it refuses (a

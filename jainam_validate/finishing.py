@@ -118,20 +118,19 @@ def _leak_ci_texts(folder: RunFolder, *, junit: Path | None, step_summary: Path 
 
 def write_sample(folder: RunFolder, result: FlowResult, session: Session) -> None:
     """``samples/<flow>.json``: the kept sample's redacted rows and what could not be read."""
-    folder.write_json(
-        f"samples/{result.flow}.json",
-        {
-            "flow": result.flow,
-            "run_id": folder.run_id,
-            "sample": result.sample,
-            "outcome": result.outcome.value,
-            "code": result.code,
-            "account_type": session.account_type.value,
-            "row_count": len(result.rows),
-            "rows": result.rows,
-            "malformed_rows": [m.model_dump() for m in result.malformed],
-        },
-    )
+    document = {
+        "flow": result.flow,
+        "run_id": folder.run_id,
+        "sample": result.sample,
+        "outcome": result.outcome.value,
+        "code": result.code,
+        "account_type": session.account_type.value,
+        "row_count": len(result.rows),
+        "rows": result.rows,
+        "malformed_rows": [dict(sorted(m.model_dump().items())) for m in result.malformed],
+    }
+    # in sorted order, as rows are made: the document can then be written natively
+    folder.write_json(f"samples/{result.flow}.json", dict(sorted(document.items())))
 
 
 def rescrub_texts(manifest: RunManifest, redactor: Redactor) -> None:

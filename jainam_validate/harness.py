@@ -126,15 +126,19 @@ def book_transform(flow: str, redactor: Redactor) -> Transform:
         # Books are large: learn every identifier from the raw payload, normalise, then
         # redact only the normalised rows (not a full redacted copy of a 90 MB book).
         redactor.learn(envelope)
+        # each row is read, dumped and redacted in turn: no list of 100,000 models (and the
+        # parsed rows, learned already, go as they are read: the envelope is this attempt's)
+        redact_row = redactor.row_redactor(IDENTIFIER_FIELDS)
         try:
-            models, malformed = NORMALISERS[flow](envelope.get("result"))
+            rows, malformed = NORMALISERS[flow](
+                envelope.get("result"), lambda model: redact_row(model.model_dump(mode="json"))
+            )
         except BookShapeError as exc:
             return Outcome.BAD_RESPONSE, None, f"HTTP {raw.status}: unexpected shape: {exc}"
         if malformed:
             # A row that is not a record, or lacks what the book needs, makes the whole
             # sample unusable: a book read only in part proves nothing about the rest.
-            return Outcome.BAD_RESPONSE, None, unreadable_rows(raw.status, malformed, models)
-        rows = redactor.redact_rows([m.model_dump(mode="json") for m in models], IDENTIFIER_FIELDS)
+            return Outcome.BAD_RESPONSE, None, unreadable_rows(raw.status, malformed, rows)
         return (Outcome.OK if rows else Outcome.EMPTY), (rows, malformed), None
 
     return transform

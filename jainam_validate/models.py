@@ -10,7 +10,7 @@ redacted, so identifier fields hold pseudonyms. A row that cannot be read is rep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -197,7 +197,9 @@ def _malformed(index: str, exc: ValidationError) -> MalformedRow:
     return MalformedRow(index=index, fields=fields, reason=", ".join(reasons))
 
 
-def _rows(items: Iterable[tuple[str, Any]], build: Any) -> tuple[list[Any], list[MalformedRow]]:
+def _rows(
+    items: Iterable[tuple[str, Any]], build: Any, keep: Callable[[Any], Any] | None = None
+) -> tuple[list[Any], list[MalformedRow]]:
     """Build every row; a row that is not an object, fails validation or lacks what its book
     needs (``missing()``) is reported by index and field path, never by value."""
     rows: list[Any] = []
@@ -215,21 +217,27 @@ def _rows(items: Iterable[tuple[str, Any]], build: Any) -> tuple[list[Any], list
         if gaps:
             bad.append(MalformedRow(index=index, fields=gaps, reason="missing"))
         else:
-            rows.append(row)
+            rows.append(row if keep is None else keep(row))
     return rows, bad
 
 
-def positions_from(result: Any) -> tuple[list[Position], list[MalformedRow]]:
-    """``result.positionList`` -> positions."""
+def positions_from(
+    result: Any, keep: Callable[[Any], Any] | None = None
+) -> tuple[list[Any], list[MalformedRow]]:
+    """``result.positionList`` -> positions (or what ``keep`` makes of each, as it is read:
+    a 100,000-row book's models need not all exist at once)."""
     if not isinstance(result, Mapping) or not isinstance(result.get("positionList"), list):
         raise BookShapeError("result.positionList is not a list")
     return _rows(
-        ((str(i), r) for i, r in enumerate(result["positionList"])), Position.model_validate
+        ((str(i), r) for i, r in enumerate(result["positionList"])), Position.model_validate, keep
     )
 
 
-def holdings_from(result: Any) -> tuple[list[Holding], list[MalformedRow]]:
-    """``result.RMSHoldings.Holdings{ISIN: row}`` or ``result.RMSHoldingList[row]`` -> holdings."""
+def holdings_from(
+    result: Any, keep: Callable[[Any], Any] | None = None
+) -> tuple[list[Any], list[MalformedRow]]:
+    """``result.RMSHoldings.Holdings{ISIN: row}`` or ``result.RMSHoldingList[row]`` -> holdings
+    (or what ``keep`` makes of each)."""
     if isinstance(result, Mapping):
         rms = result.get("RMSHoldings")
         if isinstance(rms, Mapping) and isinstance(rms.get("Holdings"), Mapping):
@@ -239,20 +247,33 @@ def holdings_from(result: Any) -> tuple[list[Holding], list[MalformedRow]]:
                 (str(i), {"ISIN": isin, **row} if isinstance(row, Mapping) else row)
                 for i, (isin, row) in enumerate(rms["Holdings"].items())
             )
-            return _rows(items, Holding.model_validate)
+            return _rows(items, Holding.model_validate, keep)
         if isinstance(result.get("RMSHoldingList"), list):
             return _rows(
                 ((str(i), r) for i, r in enumerate(result["RMSHoldingList"])),
                 Holding.model_validate,
+                keep,
             )
     raise BookShapeError("result has neither RMSHoldings.Holdings nor RMSHoldingList")
 
 
-def trades_from(result: Any) -> tuple[list[Trade], list[MalformedRow]]:
-    """``result[]`` -> trades."""
+def trades_from(
+    result: Any, keep: Callable[[Any], Any] | None = None
+) -> tuple[list[Any], list[MalformedRow]]:
+    """``result[]`` -> trades (or what ``keep`` makes of each). With ``keep`` the caller hands
+    ``result`` over: each parsed row is let go as soon as it is read, so a 100,000-row book's
+    parsed rows make room for what is kept of them instead of living beside it."""
     if not isinstance(result, list):
         raise BookShapeError("result is not a list")
-    return _rows(((str(i), r) for i, r in enumerate(result)), Trade.from_row)
+    rows = enumerate(result) if keep is None else _taken(result)
+    return _rows(((str(i), r) for i, r in rows), Trade.from_row, keep)
+
+
+def _taken(items: list[Any]) -> Iterator[tuple[int, Any]]:
+    """``enumerate(items)``, emptying each slot once it has been handed out."""
+    for i in range(len(items)):
+        item, items[i] = items[i], None
+        yield i, item
 
 
 #: Fields of the normalised rows that hold identifiers, with their pseudonym kind (the same
@@ -265,7 +286,9 @@ IDENTIFIER_FIELDS: dict[str, str] = {
     "execution": "exec",
 }
 
-NORMALISERS: dict[str, Callable[[Any], tuple[Sequence[BaseModel], list[MalformedRow]]]] = {
+NORMALISERS: dict[
+    str, Callable[[Any, Callable[[Any], Any] | None], tuple[Sequence[Any], list[MalformedRow]]]
+] = {
     Flow.POSITIONS: positions_from,
     Flow.HOLDINGS: holdings_from,
     Flow.TRADEBOOK: trades_from,

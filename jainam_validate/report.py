@@ -11,13 +11,13 @@ plain-text fallback beside it.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jainam_validate.checks import check_rank
+from jainam_validate.decoding import parse_json
 from jainam_validate.errors import ExitCode
 from jainam_validate.evidence import (
     CHECKSUMS,
@@ -67,7 +67,7 @@ def load(folder: Path) -> RunView:
     samples: dict[str, dict[str, Any]] = {}
     for path in sorted((folder / "samples").glob("*.json")):
         try:
-            samples[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+            samples[path.stem] = parse_json(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
     artifacts = [

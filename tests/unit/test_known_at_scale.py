@@ -1,0 +1,105 @@
+"""The known-values table at book scale finds what it always found.
+
+Two things changed for 100,000-row books and are held here to the plain definitions: all-digit
+ids are matched by whole digit runs instead of by the automaton (a hit is a run that is the id,
+or the id behind at most 16 zeros, never a run with another digit touching it), and a long text
+is matched in overlapping windows (the same hits as one pass over the whole text).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jainam_validate import known
+from jainam_validate.known import Edge, Entry, KnownValues, digit_runs
+
+DIGIT_IDS = ["5520013", "0012345", "123456", "9876543210"]
+WORDS = ["AB12345", "ref99x", "QUIxMjM0NQ", "WIPROX"]
+
+
+def table() -> KnownValues:
+    values = KnownValues()
+    for value in DIGIT_IDS:
+        values.add(value, Entry("identifier:order", Edge.DIGITS, None, "order", value))
+    for value in WORDS:
+        edge = Edge.WORD if value.isalpha() else Edge.ANYWHERE
+        values.add(value, Entry("identifier:client", edge, None, "client", value))
+    return values
+
+
+def digit_hits_by_definition(text: str) -> list[tuple[int, int, str]]:
+    """The edge rule of an all-digit id, written out: the whole run of digits (of any script)
+    is the id, or the id behind 1-16 zeros when the id does not start with a zero."""
+    found = []
+    for start, end in runs_of_digits(text):
+        run = text[start:end]
+        for value in DIGIT_IDS:
+            padding = len(run) - len(value)
+            if run == value or (
+                not value.startswith("0")
+                and 0 < padding <= 16
+                and run == "0" * padding + value
+                and run.isascii()
+            ):
+                found.append((start, end, value))
+    return found
+
+
+def runs_of_digits(text: str) -> list[tuple[int, int]]:
+    """Maximal runs of characters ``str.isdigit`` calls digits (any script, superscripts)."""
+    runs, start = [], None
+    for i, c in enumerate(text + " "):
+        if c.isdigit() and start is None:
+            start = i
+        elif not c.isdigit() and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+PIECES = st.sampled_from(
+    [*DIGIT_IDS, *WORDS, "0", "00", "0" * 17, "1", "9", "x", " ", "-", "\u0661", "²", "ab", "\n"]
+)
+TEXTS = st.lists(PIECES, max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXTS)
+def test_digit_ids_hit_exactly_where_their_edge_rule_says(text: str) -> None:
+    hits = [
+        (h.start, h.end, h.entry.value) for h in table().hits(text) if h.entry.edge is Edge.DIGITS
+    ]
+    expected = digit_hits_by_definition(text)
+    # leftmost-longest choice among overlapping hits: each expected hit either stands or
+    # overlaps a hit that was chosen instead (and its text is scrubbed with that one)
+    assert set(hits) <= set(expected)
+    for start, end, _ in expected:
+        assert any(h.start < end and start < h.end for h in table().hits(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS, st.integers(min_value=1, max_value=12))
+def test_windows_find_what_one_pass_finds(text: str, window: int) -> None:
+    whole = [(h.start, h.end, h.entry) for h in table().hits(text)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(known, "_WINDOW", window)
+        windowed = [(h.start, h.end, h.entry) for h in table().hits(text)]
+    assert windowed == whole
+
+
+def test_digit_runs_in_long_texts_are_the_regex_runs() -> None:
+    text = ("ab 0005520013 x123456y 12 \u0661234567 " * 200) + "9" * 30
+    assert len(text) > 4096  # the byte-level path
+    expected = [m.span() for m in re.finditer("[0-9]+", text) if m.end() - m.start() >= 6]
+    assert digit_runs(text, 6) == expected
+
+
+def test_a_cut_never_ends_in_the_start_of_a_digit_id() -> None:
+    values = table()
+    text = "reference 98765"
+    assert values.cut_point(text) == len("reference ")
+    assert values.cut_point("reference 55") == len("reference 55")  # too short to hide
