@@ -3,13 +3,16 @@ runner that measures wall time and the child's own peak RSS (``os.wait4``, so on
 figure never leaks into another's), the minimal environment the CLI runs with (simulator base
 URL, demo credentials, a failing keyring backend and a throw-away config directory, so nothing
 of the user's configuration or keyring is read or written), a plain-HTTP login to the simulator
-for curl and the bare-httpx baseline, the run-folder reader, the statistics helpers, and the
-``Figure`` rows of the final table. Everything here talks to 127.0.0.1 only."""
+for curl and the bare-httpx GET baseline, the runners of the two baselines in their own
+processes (``bare_fetch.py``: GET + ``.json()``; ``bare_process.py``: login, GET, parse,
+write), the run-folder reader, the statistics helpers, and the ``Figure`` rows of the final
+table. Everything here talks to 127.0.0.1 only."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,6 +32,7 @@ BENCH = Path(__file__).resolve().parent
 PYTHON = Path(sys.executable)
 CLI = PYTHON.parent / "jainam-validate"
 BARE_FETCH = BENCH / "bare_fetch.py"
+BARE_PROCESS = BENCH / "bare_process.py"
 CREDENTIAL_NAMES: tuple[str, ...] = (
     "JAINAM_INTERACTIVE_API_KEY",
     "JAINAM_INTERACTIVE_API_SECRET",
@@ -247,6 +251,24 @@ def bare_fetch(
     cmd += ["--samples", str(samples)]
     proc = run_measured(cmd, env=env, timeout=timeout, cwd=workdir).check("bare httpx fetch")
     return proc, json.loads(proc.stdout)
+
+
+def bare_process(
+    url: str, *, workdir: Path, label: str, timeout: float
+) -> tuple[Proc, dict[str, Any]]:
+    """The whole-process baseline: ``bench/bare_process.py`` (login, pooled httpx GET of ``url``,
+    ``json.loads``, ``json.dump(indent=2)`` to a file) in its own process, measured like the CLI
+    by :func:`run_measured`; returns the process and its own phase timings. The file it writes
+    is deleted afterwards (a 100k-row book indents to ~150 MB)."""
+    out_dir = Path(tempfile.mkdtemp(prefix=f"bare-{label}-", dir=workdir))
+    try:
+        cmd: list[str | os.PathLike[str]] = [PYTHON, BARE_PROCESS, "--url", require_loopback(url)]
+        cmd += ["--out-dir", out_dir]
+        proc = run_measured(cmd, env=base_env(workdir), timeout=timeout, cwd=workdir)
+        proc.check("bare process")
+        return proc, json.loads(proc.stdout)
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
 
 
 def median(values: Iterable[float | None]) -> float | None:

@@ -17,6 +17,7 @@ known value must be cut instead, so a snippet never ends with a value's first ch
 
 from __future__ import annotations
 
+import binascii
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
@@ -61,6 +62,11 @@ class Hit:
 
 
 _ASCII_DIGIT = re.compile("[0-9]")
+
+
+def _base64(text: str) -> str:
+    """Base64 without padding of ASCII letters and digits (no "+" or "/" in it)."""
+    return binascii.b2a_base64(text.encode(), newline=False).rstrip(b"=").decode()
 
 
 def fold(text: str) -> str:
@@ -126,16 +132,25 @@ class KnownValues:
         self, texts: Iterable[str], rule: str, kind: str, forms: Callable[[str], set[str]]
     ) -> None:
         """``add`` of each identifier text and, when the text was new, of each of its
-        ``forms`` (found anywhere), in order: what one ``add`` per form would do, in one loop,
-        for a book's hundreds of thousands of ids."""
+        ``forms``, in order: what one ``add`` per form would do, in one loop, for a book's
+        hundreds of thousands of ids. All forms of an id share its entry: a form that is not
+        the id itself is found anywhere (see :meth:`hits`)."""
         entries, digits, add = self._entries, self._digits, self.add
+        new_entry = tuple.__new__
         for text in texts:
-            key = text.lower() if text.isascii() else text.translate(_FOLD)
+            ascii_text = text.isascii()
+            key = text.lower() if ascii_text else text.translate(_FOLD)
             if not key or key in entries:
                 continue
-            edge = edge_for(text)
-            entry = Entry(rule, edge, None, kind, text)
-            if edge is Edge.DIGITS and key.isascii():
+            plain = ascii_text and text.isalnum()  # letters and digits: no escaping changes it
+            if text.isdigit():
+                edge = Edge.DIGITS
+            elif plain:
+                edge = Edge.WORD if text.isalpha() else Edge.ANYWHERE
+            else:
+                edge = edge_for(text)
+            entry = new_entry(Entry, (rule, edge, None, kind, text))
+            if edge is Edge.DIGITS and ascii_text:
                 entries[key] = digits[key] = entry
                 self._sorted_digits = None
                 if not self._shortest_digits or len(key) < self._shortest_digits:
@@ -143,13 +158,14 @@ class KnownValues:
                 self._longest = max(self._longest, len(key))
             else:
                 add(text, entry)
-            anywhere = (
-                entry if edge is Edge.ANYWHERE else Entry(rule, Edge.ANYWHERE, None, kind, text)
-            )
-            for form in forms(text):  # add(form, anywhere), inline: found anywhere, so no digit
+            if plain:  # only base64 (URL-safe is the same: no "+" or "/" from letters)
+                others: Iterable[str] = (_base64(text),) if len(text) >= 6 else ()
+            else:
+                others = forms(text)
+            for form in others:  # add(form, entry), inline: a form is never all ASCII digits
                 key = form.lower() if form.isascii() else form.translate(_FOLD)
                 if form != text and key and key not in entries:
-                    entries[key] = anywhere
+                    entries[key] = entry
                     self._automaton = None
                     self._words += 1
                     if len(key) > self._longest:
@@ -197,7 +213,10 @@ class KnownValues:
             return candidates
         for start, end, key in self._occurrences(automaton, text):
             entry = self._entries[key]
-            if entry.edge is Edge.DIGITS:
+            edge = entry.edge
+            if entry.value and edge is not Edge.ANYWHERE and key != fold(entry.value):
+                edge = Edge.ANYWHERE  # an id's other form (base64, escaped): found anywhere
+            if edge is Edge.DIGITS:
                 # leading zeros belong to the id; bounded, so a run of zeros stays linear
                 floor = max(0, start - _MAX_PADDING)
                 if not entry.value.startswith("0"):
@@ -207,7 +226,7 @@ class KnownValues:
                     end < len(text) and text[end].isdigit()
                 ):
                     continue
-            elif entry.edge is Edge.WORD and (
+            elif edge is Edge.WORD and (
                 (start > 0 and _alnum(text[start - 1])) or (end < len(text) and _alnum(text[end]))
             ):
                 continue
@@ -269,7 +288,8 @@ class KnownValues:
         return i < len(keys) and keys[i].startswith(piece)
 
 
-_DIGIT_RUN = re.compile(r"[0-9]+")
+#: ``[0-9]{n,}`` by ``n``: a table has one shortest digit id at a time.
+_DIGIT_RUNS: dict[int, re.Pattern[str]] = {}
 _DIGIT_CLASSES = bytes(ord("d") if 0x30 <= b <= 0x39 else ord(".") for b in range(256))
 #: Above this many characters digit runs are found in a byte copy of the text (C loops).
 _BYTES_FROM = 4096
@@ -278,7 +298,12 @@ _BYTES_FROM = 4096
 def digit_runs(text: str, shortest: int) -> list[tuple[int, int]]:
     """The maximal runs of ASCII digits in ``text`` at least ``shortest`` long."""
     if len(text) < _BYTES_FROM:
-        return [m.span() for m in _DIGIT_RUN.finditer(text) if m.end() - m.start() >= shortest]
+        # from the first digit of a run at least ``shortest`` long, the greedy repeat takes
+        # the whole run; shorter runs never match at all
+        pattern = _DIGIT_RUNS.get(shortest)
+        if pattern is None:
+            pattern = _DIGIT_RUNS[shortest] = re.compile(f"[0-9]{{{max(shortest, 1)},}}")
+        return [m.span() for m in pattern.finditer(text)]
     classes = text.encode("ascii", "replace").translate(_DIGIT_CLASSES)
     needle = b"d" * max(shortest, 1)
     runs = []

@@ -224,7 +224,8 @@ class Redactor:
             text.isdigit() or (text.isalpha() and text.isascii())
         ):
             return text
-        self._known.add_identifiers((text,), rule, kind, _hunted_forms)
+        if text not in self._known:  # (a book's rows name ids its payload taught already)
+            self._known.add_identifiers((text,), rule, kind, _hunted_forms)
         return text
 
     def note_identifiers(self, values: Iterable[object], kind: str) -> None:
