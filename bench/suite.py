@@ -43,7 +43,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--fidelity-samples", type=int, default=None, help="per delay (20)")
     p.add_argument("--overhead-samples", type=int, default=None, help="per flow (30)")
     p.add_argument("--sizes", type=_ints, default=None, help="trade-book rows (1000,10000,100000)")
-    p.add_argument("--scale-iterations", type=int, default=None, help="below 100k rows (2)")
+    p.add_argument(
+        "--scale-iterations",
+        type=int,
+        default=None,
+        help="whole-process pairs (fetch, bare process) per size below 100k rows (2)",
+    )
     p.add_argument(
         "--scale-cap", type=float, default=75.0, help="seconds before a fetch is killed (75)"
     )

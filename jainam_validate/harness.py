@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from jainam_validate import errors
 from jainam_validate.attempts import AttemptLog, Sink, interpret
 from jainam_validate.classify import Verdict
@@ -119,6 +121,14 @@ def quotes_transform(redactor: Redactor) -> Transform:
     return transform
 
 
+#: Rows are redacted this many at a time (a column at a time within), replacing their dumps.
+REDACT_CHUNK = 10_000
+
+
+def _dumped(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
+
+
 def book_transform(flow: str, redactor: Redactor) -> Transform:
     """A book: learn its identifiers, normalise its rows, redact the normalised rows only."""
 
@@ -126,19 +136,20 @@ def book_transform(flow: str, redactor: Redactor) -> Transform:
         # Books are large: learn every identifier from the raw payload, normalise, then
         # redact only the normalised rows (not a full redacted copy of a 90 MB book).
         redactor.learn(envelope)
-        # each row is read, dumped and redacted in turn: no list of 100,000 models (and the
-        # parsed rows, learned already, go as they are read: the envelope is this attempt's)
-        redact_row = redactor.row_redactor(IDENTIFIER_FIELDS)
+        # each row is read and dumped in turn: no list of 100,000 models (and the parsed rows,
+        # learned already, go as they are read: the envelope is this attempt's)
         try:
-            rows, malformed = NORMALISERS[flow](
-                envelope.get("result"), lambda model: redact_row(model.model_dump(mode="json"))
-            )
+            rows, malformed = NORMALISERS[flow](envelope.get("result"), _dumped)
         except BookShapeError as exc:
             return Outcome.BAD_RESPONSE, None, f"HTTP {raw.status}: unexpected shape: {exc}"
         if malformed:
             # A row that is not a record, or lacks what the book needs, makes the whole
             # sample unusable: a book read only in part proves nothing about the rest.
             return Outcome.BAD_RESPONSE, None, unreadable_rows(raw.status, malformed, rows)
+        for start in range(0, len(rows), REDACT_CHUNK):  # each chunk's dumps go once redacted
+            rows[start : start + REDACT_CHUNK] = redactor.redact_rows(
+                rows[start : start + REDACT_CHUNK], IDENTIFIER_FIELDS
+            )
         return (Outcome.OK if rows else Outcome.EMPTY), (rows, malformed), None
 
     return transform

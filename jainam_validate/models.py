@@ -10,7 +10,7 @@ redacted, so identifier fields hold pseudonyms. A row that cannot be read is rep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -287,7 +287,7 @@ IDENTIFIER_FIELDS: dict[str, str] = {
 }
 
 NORMALISERS: dict[
-    str, Callable[[Any, Callable[[Any], Any] | None], tuple[Sequence[Any], list[MalformedRow]]]
+    str, Callable[[Any, Callable[[Any], Any] | None], tuple[list[Any], list[MalformedRow]]]
 ] = {
     Flow.POSITIONS: positions_from,
     Flow.HOLDINGS: holdings_from,

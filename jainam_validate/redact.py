@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from jainam_validate.forms import (
@@ -383,46 +384,59 @@ class Redactor:
         self, rows: list[dict[str, Any]], identifier_fields: Mapping[str, str]
     ) -> list[dict[str, Any]]:
         """Redact normalised rows (flat dicts): identifier fields become pseudonyms of their
-        kind, every other string is scrubbed. Call :meth:`learn` on the raw payload first."""
-        return list(map(self.row_redactor(identifier_fields), rows))
-
-    def row_redactor(
-        self, identifier_fields: Mapping[str, str]
-    ) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        """:meth:`redact_rows` one row at a time, for rows made one at a time; its rows come
-        with their keys sorted (as every artifact writes them). One operation: the scrub memo
-        is checked once, here."""
+        kind, every other string is scrubbed; each row comes back with its keys sorted (as
+        every artifact writes them). Every identifier field is learned before any string is
+        scrubbed. Call :meth:`learn` on the raw payload first."""
         # Not a walk: rows are flat, their fields are named by ``identifier_fields`` (not the
-        # key rule) and a container in a row is kept as it is. And it is the hottest loop (a
-        # 100k-row book is 1.3M fields): each field's handling is decided once per row shape.
-        self._walker.begin()
-        scrubbed, add_identifier, number = self._walker.scrubbed, self.add_identifier, self._number
-        plans: dict[tuple[Any, ...], list[tuple[Any, str | None, bool]]] = {}
+        # key rule) and a container in a row is kept as it is. And it is the hottest path (a
+        # 100k-row book is 1.3M fields), so rows of one shape are redacted a column at a
+        # time, each distinct value once: a symbol or a status is scrubbed once per book.
+        shapes = set(map(tuple, rows))
+        if len(shapes) == 1:
+            return self._redact_shape(rows, shapes.pop(), identifier_fields)
+        # rows of several shapes (not from one normaliser): every row's ids first, as one
+        # shape's columns are, then one row at a time
+        for row in rows:
+            for key, kind in identifier_fields.items():
+                if row.get(key) is not None:
+                    self.add_identifier(row[key], kind)
+        out: list[dict[str, Any]] = []
+        for row in rows:
+            out.extend(self._redact_shape([row], tuple(row), identifier_fields))
+        return out
 
-        def redact_row(row: dict[str, Any]) -> dict[str, Any]:
-            shape = tuple(row)
-            plan = plans.get(shape)
-            if plan is None:
-                plan = plans[shape] = [
-                    (key, identifier_fields.get(key), _market_number_key(str(key)))
-                    for key in sorted(shape, key=str)
-                ]
-            clean: dict[str, Any] = {}
-            for key, kind, market in plan:
-                value = row[key]
-                if kind is not None and value is not None:
-                    clean[key] = add_identifier(value, kind)
-                elif isinstance(value, str):
-                    clean[key] = (
-                        value if market and _NUMBER_TEXT.fullmatch(value) else scrubbed(value)
-                    )
-                elif type(value) is int:
-                    clean[key] = number(value, key)
-                else:
-                    clean[key] = value
-            return clean
+    def _redact_shape(
+        self, rows: list[dict[str, Any]], shape: tuple[Any, ...], fields: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        keys = sorted(shape, key=str)
+        columns: dict[Any, list[Any]] = {}
+        # identifier columns first: any id they teach is known before a string is scrubbed
+        for named in (True, False):
+            self._walker.begin()  # (the second time: the table may have grown since)
+            for key in keys:
+                kind = fields.get(key)
+                if (kind is not None) is named:
+                    column = list(map(dict.__getitem__, rows, repeat(key)))
+                    columns[key] = _each_distinct(column, self._cell(key, kind))
+        cells = zip(*(columns[key] for key in keys), strict=True)
+        return [dict(zip(keys, values, strict=True)) for values in cells]
 
-        return redact_row
+    def _cell(self, key: Any, kind: str | None) -> Callable[[Any], Any]:
+        """What one field of ``key`` becomes (see :meth:`redact_rows`)."""
+        if kind is not None:
+            add_identifier = self.add_identifier
+            return lambda value: value if value is None else add_identifier(value, kind)
+        scrubbed, number = self._walker.scrubbed, self._number
+        market = _market_number_key(str(key))
+
+        def cell(value: Any) -> Any:
+            if isinstance(value, str):
+                return value if market and _NUMBER_TEXT.fullmatch(value) else scrubbed(value)
+            if type(value) is int:
+                return number(value, key)
+            return value
+
+        return cell
 
     def rescrub(self, obj: Any) -> Any:
         """Scrub every string (and known-id number) of an already redacted structure again
@@ -522,6 +536,21 @@ _RULES: dict[str, str] = {}
 _CONFIGURED = frozenset({"secret:credential", "secret:token", "secret:configured"})
 #: A decimal as market data writes it (quantities, prices): never scrubbed under such a key.
 _NUMBER_TEXT = re.compile(r"-?[0-9][0-9,]*(?:\.[0-9]+)?")
+
+
+def _each_distinct(column: list[Any], cell: Callable[[Any], Any]) -> list[Any]:
+    """``[cell(v) for v in column]``, calling ``cell`` once per distinct value (in order of
+    first appearance); values equal across types (1, 1.0, True) are never merged."""
+    kinds = set(map(type, column))
+    kinds.discard(type(None))
+    if len(kinds) <= 1:
+        try:
+            done = {value: cell(value) for value in dict.fromkeys(column)}
+        except TypeError:  # a list or an object in the column
+            pass
+        else:
+            return list(map(done.__getitem__, column))
+    return list(map(cell, column))
 
 
 def _hunted_forms(text: str) -> set[str]:

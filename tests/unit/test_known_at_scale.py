@@ -9,6 +9,7 @@ is matched in overlapping windows (the same hits as one pass over the whole text
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from jainam_validate import known
 from jainam_validate.known import Edge, Entry, KnownValues, digit_runs
+from jainam_validate.redact import Redactor
 
 DIGIT_IDS = ["5520013", "0012345", "123456", "9876543210"]
 WORDS = ["AB12345", "ref99x", "QUIxMjM0NQ", "WIPROX"]
@@ -103,3 +105,49 @@ def test_a_cut_never_ends_in_the_start_of_a_digit_id() -> None:
     text = "reference 98765"
     assert values.cut_point(text) == len("reference ")
     assert values.cut_point("reference 55") == len("reference 55")  # too short to hide
+
+
+# -- rows redacted a column at a time -----------------------------------------------------
+def row_by_row(redactor: Redactor, rows: list[dict[str, Any]], fields: dict[str, str]) -> list:
+    """The definition of redact_rows, one field at a time (ids first, as it learns them)."""
+    for row in rows:
+        for key, value in row.items():
+            if fields.get(key) is not None and value is not None:
+                redactor.add_identifier(value, fields[key])
+    out = []
+    for row in rows:
+        clean = {}
+        for key in sorted(row, key=str):
+            value = row[key]
+            if fields.get(key) is not None and value is not None:
+                clean[key] = redactor.add_identifier(value, fields[key])
+            elif isinstance(value, str):
+                clean[key] = redactor.scrub(value)
+            else:
+                clean[key] = value
+        out.append(clean)
+    return out
+
+
+ORDERS = st.sampled_from(["1100012345", "1100012346", 1100012347, "ORD77123", None, True])
+CLIENTS = st.sampled_from(["JC4187", "JC4188", "*****", None, 1])
+TEXTS_IN_ROWS = st.sampled_from(
+    ["RELIANCE-EQ", "Filled", "order 1100012345 done", "JC4188x", "", "a b", 7, 7.0, None, [1]]
+)
+ROW = st.fixed_dictionaries({"order": ORDERS, "client": CLIENTS, "status": TEXTS_IN_ROWS})
+ROW_OTHER_SHAPE = st.fixed_dictionaries({"order": ORDERS, "symbol": TEXTS_IN_ROWS})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ROW | ROW_OTHER_SHAPE, max_size=12))
+def test_rows_redacted_a_column_at_a_time_are_redacted_as_one_at_a_time(
+    rows: list[dict[str, Any]],
+) -> None:
+    fields = {"order": "order", "client": "client"}
+    got = Redactor(b"k" * 32).redact_rows(rows, fields)
+    expected = row_by_row(Redactor(b"k" * 32), rows, fields)
+    assert got == expected
+    assert all(list(row) == sorted(row) for row in got)
+    assert [type(v) for row in got for v in row.values()] == [
+        type(v) for row in expected for v in row.values()
+    ]
