@@ -49,7 +49,7 @@ from jainam_validate.rules import (
     has_invisible,
     shapeless,
 )
-from jainam_validate.walk import MAX_NESTED_JSON_CHARS, Leaves, Walker
+from jainam_validate.walk import MAX_NESTED_JSON_CHARS, Leaves, Walker, each_distinct
 from jainam_validate.xts import PRO_CLIENT_ID
 
 # The constants and helpers that moved to keys, rules, forms and walk are still exported from
@@ -417,7 +417,7 @@ class Redactor:
                 kind = fields.get(key)
                 if (kind is not None) is named:
                     column = list(map(dict.__getitem__, rows, repeat(key)))
-                    columns[key] = _each_distinct(column, self._cell(key, kind))
+                    columns[key] = each_distinct(column, self._cell(key, kind))
         cells = zip(*(columns[key] for key in keys), strict=True)
         return [dict(zip(keys, values, strict=True)) for values in cells]
 
@@ -536,21 +536,6 @@ _RULES: dict[str, str] = {}
 _CONFIGURED = frozenset({"secret:credential", "secret:token", "secret:configured"})
 #: A decimal as market data writes it (quantities, prices): never scrubbed under such a key.
 _NUMBER_TEXT = re.compile(r"-?[0-9][0-9,]*(?:\.[0-9]+)?")
-
-
-def _each_distinct(column: list[Any], cell: Callable[[Any], Any]) -> list[Any]:
-    """``[cell(v) for v in column]``, calling ``cell`` once per distinct value (in order of
-    first appearance); values equal across types (1, 1.0, True) are never merged."""
-    kinds = set(map(type, column))
-    kinds.discard(type(None))
-    if len(kinds) <= 1:
-        try:
-            done = {value: cell(value) for value in dict.fromkeys(column)}
-        except TypeError:  # a list or an object in the column
-            pass
-        else:
-            return list(map(done.__getitem__, column))
-    return list(map(cell, column))
 
 
 def _hunted_forms(text: str) -> set[str]:

@@ -24,7 +24,15 @@ from typing import Any, Protocol
 
 from jainam_validate.keys import KeyMemo
 
-__all__ = ["MAX_NESTED_JSON_CHARS", "Leaves", "Scrubber", "Walker", "json_like", "nested_json"]
+__all__ = [
+    "MAX_NESTED_JSON_CHARS",
+    "Leaves",
+    "Scrubber",
+    "Walker",
+    "each_distinct",
+    "json_like",
+    "nested_json",
+]
 
 #: JSON longer than this inside a string is not parsed (it is scrubbed as text instead).
 MAX_NESTED_JSON_CHARS = 1_000_000
@@ -68,6 +76,21 @@ def _distinct(column: list[Any], one_type: bool) -> Iterable[Any]:
         return (value for _, value in dict.fromkeys(zip(map(type, column), column, strict=True)))
     except TypeError:
         return column
+
+
+def each_distinct(column: list[Any], cell: Callable[[Any], Any]) -> list[Any]:
+    """``[cell(v) for v in column]``, calling ``cell`` once per distinct value (in order of
+    first appearance); values equal across types (1, 1.0, True) are never merged."""
+    kinds = set(map(type, column))
+    kinds.discard(type(None))
+    if len(kinds) <= 1:
+        try:
+            done = {value: cell(value) for value in dict.fromkeys(column)}
+        except TypeError:  # a list or an object in the column
+            pass
+        else:
+            return list(map(done.__getitem__, column))
+    return list(map(cell, column))
 
 
 class Scrubber(Protocol):
