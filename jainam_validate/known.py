@@ -27,6 +27,8 @@ from typing import NamedTuple
 
 import ahocorasick
 
+from jainam_validate.rules import byte_classes
+
 #: Lowercase ASCII only: the same length as the input, so offsets map back one to one.
 _FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 #: A cut-off value shorter than this is not worth hiding (and would hide ordinary words).
@@ -140,6 +142,8 @@ class KnownValues:
         for text in texts:
             ascii_text = text.isascii()
             key = text.lower() if ascii_text else text.translate(_FOLD)
+            if key == text:
+                key = text  # the id's own string, not a second copy of it (digits: always)
             if not key or key in entries:
                 continue
             plain = ascii_text and text.isalnum()  # letters and digits: no escaping changes it
@@ -304,7 +308,7 @@ def digit_runs(text: str, shortest: int) -> list[tuple[int, int]]:
         if pattern is None:
             pattern = _DIGIT_RUNS[shortest] = re.compile(f"[0-9]{{{max(shortest, 1)},}}")
         return [m.span() for m in pattern.finditer(text)]
-    classes = text.encode("ascii", "replace").translate(_DIGIT_CLASSES)
+    classes = byte_classes(text, _DIGIT_CLASSES)
     needle = b"d" * max(shortest, 1)
     runs = []
     start = classes.find(needle)

@@ -83,8 +83,11 @@ def has_invisible(text: str) -> bool:
     text only the controls can match (counted in C); otherwise one of the characters a match
     holds must be there before the whole pattern is worth trying."""
     if text.isascii():
-        raw = text.encode("ascii")
-        return len(raw.translate(None, _ASCII_INVISIBLE)) != len(raw)
+        for start in range(0, len(text), WINDOW):  # (a window at a time: no 40 MB copy)
+            raw = text[start : start + WINDOW].encode("ascii")
+            if len(raw.translate(None, _ASCII_INVISIBLE)) != len(raw):
+                return True
+        return False
     if _INVISIBLE_OR_COMBINING.search(text) is None:
         return False
     return INVISIBLE.search(text) is not None
@@ -108,9 +111,19 @@ PREFILTER_CHARS = 4096
 _CASE_TWINS = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
 
 
-def _bytes_of(text: str) -> bytes:
-    """One byte per character: ASCII as it is, every other character ``?``; offsets stay."""
-    return text.encode("ascii", "replace")
+#: Long texts are encoded this many characters at a time.
+WINDOW = 1 << 20
+
+
+def byte_classes(text: str, table: bytes) -> bytearray:
+    """``text`` one byte per character (ASCII as it is, any other character ``?``, so offsets
+    stay) mapped through ``table``; encoded a window at a time, so a 40 MB sample never has a
+    whole encoded copy beside the result."""
+    out = bytearray(len(text))
+    for start in range(0, len(text), WINDOW):
+        piece = text[start : start + WINDOW]
+        out[start : start + len(piece)] = piece.encode("ascii", "replace").translate(table)
+    return out
 
 
 def _table(classes: dict[bytes, bytes]) -> bytes:
@@ -127,7 +140,10 @@ _DIGITS = b"0123456789"
 _LOWER = b"abcdefghijklmnopqrstuvwxyz"
 
 
-def _finds(haystack: bytes, needle: bytes) -> Iterator[int]:
+_ASCII_LOWER = bytes.maketrans(_UPPER, _LOWER)
+
+
+def _finds(haystack: bytes | bytearray, needle: bytes) -> Iterator[int]:
     """Every start of ``needle`` in ``haystack``, overlapping ones included, in order."""
     start = haystack.find(needle)
     while start != -1:
@@ -186,7 +202,7 @@ def _pans(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
     if len(text) < PREFILTER_CHARS:
         found: Iterator[re.Match[str]] = _PAN.finditer(text)
     else:  # a PAN is five capitals, four digits, a capital: look for that shape only
-        starts = _finds(_bytes_of(text).translate(_PAN_CLASSES), b"UUUUUddddU")
+        starts = _finds(byte_classes(text, _PAN_CLASSES), b"UUUUUddddU")
         found = _matches_at(_PAN, text, starts)
     for m in found:
         yield m.span()
@@ -257,7 +273,7 @@ def _assignment_starts(text: str) -> list[int]:
     in a lower-cased byte copy (with the letters IGNORECASE matches outside ASCII folded in)."""
     if not text.isascii() and any(chr(c) in text for c in _CASE_TWINS):
         text = text.translate(_CASE_TWINS)
-    folded = _bytes_of(text).lower()
+    folded = byte_classes(text, _ASCII_LOWER)
     anchors = sorted(a for word in _ANCHORS for a in _finds(folded, word))
     starts: list[int] = []
     for anchor in anchors:
@@ -336,7 +352,7 @@ _MIN_TOKEN = b"a" * 28
 def _token_starts(text: str) -> Iterator[int]:
     """The start of every run of token characters at least 28 long (no candidate starts
     anywhere else: the look-behind wants a run's start, the run wants 28)."""
-    classes = _bytes_of(text).translate(_TOKEN_CLASSES)
+    classes = byte_classes(text, _TOKEN_CLASSES)
     start = classes.find(_MIN_TOKEN)
     while start != -1:
         yield start
