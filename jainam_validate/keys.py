@@ -199,6 +199,49 @@ def is_listed(key: str) -> bool:
     return norm in SECRET_KEYS or norm in IDENTIFIER_KINDS
 
 
+#: Numbers under these keys are instruments, quantities or prices, never identifiers, even
+#: when one equals a learned id (a 6-digit client code can equal a BSE scrip code).
+_NOT_ID_NUMBERS = (
+    "instrument",
+    "quantity",
+    "qty",
+    "price",
+    "amount",
+    "value",
+    "lot",
+    "multiplier",
+    "segment",
+    "mtm",
+    "time",
+    "exp",
+    "iat",
+    "count",
+    "mdp",
+    "code",
+    "rows",
+    "bytes",
+    "sample",
+    "attempt",
+    "status",
+)
+
+
+def market_number_key(key: str) -> bool:
+    """Numbers under ``key`` are market data (an instrument, a quantity, a price), never an
+    identifier, whatever id they equal."""
+    known = _MARKET_NUMBER_KEYS.get(key)
+    if known is None:
+        folded = key.casefold()
+        known = any(word in folded for word in _NOT_ID_NUMBERS)
+        if len(_MARKET_NUMBER_KEYS) < 10_000:  # a payload of made-up keys stays bounded
+            _MARKET_NUMBER_KEYS[key] = known
+    return known
+
+
+#: :func:`market_number_key`'s answers: a book asks for the same dozen keys on every row.
+_MARKET_NUMBER_KEYS: dict[str, bool] = {}
+
+
 class KeyMemo:
     """The key rule's answers for the keys one redactor or scanner meets, remembered per
     instance, not per process. An answer costs microseconds and a book asks for the same few

@@ -130,6 +130,16 @@ class KnownValues:
         self._longest = max(self._longest, len(key))
         return True
 
+    def unknown(self, texts: list[str]) -> list[str]:
+        """The texts whose own form is not in the table yet, in order (a book read again
+        names ids the table has: they cost one look-up each, nothing more)."""
+        entries = self._entries
+        return [
+            text
+            for text in texts
+            if (text.lower() if text.isascii() else text.translate(_FOLD)) not in entries
+        ]
+
     def add_identifiers(
         self, texts: Iterable[str], rule: str, kind: str, forms: Callable[[str], set[str]]
     ) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -26,6 +27,22 @@ def to_decimal(value: Any) -> Decimal | None:
 
     Raises ValueError for text that is not a number at all (the row is then reported).
     """
+    if type(value) in _REMEMBERED:
+        # a book repeats its prices and quantities, and --iterations reads the same book
+        # again: each distinct text or number is read once (Decimals are immutable)
+        return _remembered_decimal(value)
+    return _decimal(value)
+
+
+_REMEMBERED = frozenset({str, int, float})
+
+
+@lru_cache(maxsize=1 << 16, typed=True)  # typed: 1, 1.0 and "1" stay apart
+def _remembered_decimal(value: str | int | float) -> Decimal | None:
+    return _decimal(value)
+
+
+def _decimal(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | Decimal):

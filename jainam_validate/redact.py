@@ -37,6 +37,7 @@ from jainam_validate.keys import (
     PLAIN,
     SECRET,
     SECRET_KEYS,
+    market_number_key,
     normalise_key,
 )
 from jainam_validate.known import Edge, Entry, KnownValues, Spans
@@ -90,33 +91,6 @@ def pseudonym(key: bytes, kind: str, value: str) -> str:
     return f"{kind}_{digest[:4].hex()}"
 
 
-#: Numbers under these keys are instruments, quantities or prices, never identifiers, even
-#: when one equals a learned id (a 6-digit client code can equal a BSE scrip code).
-_NOT_ID_NUMBERS = (
-    "instrument",
-    "quantity",
-    "qty",
-    "price",
-    "amount",
-    "value",
-    "lot",
-    "multiplier",
-    "segment",
-    "mtm",
-    "time",
-    "exp",
-    "iat",
-    "count",
-    "mdp",
-    "code",
-    "rows",
-    "bytes",
-    "sample",
-    "attempt",
-    "status",
-)
-
-
 @dataclass(frozen=True)
 class Match:
     """One sensitive value found in a text: where, which rule, and what replaces it."""
@@ -138,6 +112,7 @@ class Redactor:
         self._key = key
         self._known = KnownValues()
         self._aliases: dict[tuple[str, str], str] = {}
+        self._row_aliases: dict[str, dict[str, str]] = {}  # kind -> row text -> pseudonym
         self._client_ids: set[str] = set()
         # The key rule's and the scrubber's memos live in the walker; the table's size tells
         # when remembered scrub results are stale.
@@ -235,10 +210,10 @@ class Redactor:
             for value in values:
                 self.note_identifier(value, kind)
             return
-        texts = (v.strip() if isinstance(v, str) else str(v).strip() for v in values)
+        texts = [v.strip() if isinstance(v, str) else str(v).strip() for v in values]
         hunted = (
             text
-            for text in texts
+            for text in self._known.unknown(texts)
             if len(text) >= MIN_SCRUB_LENGTH
             and text != PRO_CLIENT_PLACEHOLDER
             and not (
@@ -425,9 +400,22 @@ class Redactor:
         """What one field of ``key`` becomes (see :meth:`redact_rows`)."""
         if kind is not None:
             add_identifier = self.add_identifier
-            return lambda value: value if value is None else add_identifier(value, kind)
+            # a normalised id is text: its pseudonym is remembered by that text, per kind
+            memo = self._row_aliases.setdefault(kind, {})
+
+            def identifier(value: Any) -> Any:
+                if value is None:
+                    return value
+                if type(value) is not str:
+                    return add_identifier(value, kind)
+                alias = memo.get(value)
+                if alias is None:
+                    alias = memo[value] = add_identifier(value, kind)
+                return alias
+
+            return identifier
         scrubbed, number = self._walker.scrubbed, self._number
-        market = _market_number_key(str(key))
+        market = market_number_key(str(key))
 
         def cell(value: Any) -> Any:
             if isinstance(value, str):
@@ -455,7 +443,7 @@ class Redactor:
         so does any number under an instrument/quantity/price key."""
         if value < 10 ** (MIN_NUMERIC_SCRUB_LENGTH - 1) or not self._known:
             return value
-        if key and _market_number_key(key):
+        if key and market_number_key(key):
             return value
         entry = self._known.get(str(value))
         if entry is None or entry.replacement is not None:
@@ -465,7 +453,7 @@ class Redactor:
     # -- leaves of redact: key rules, then scrubbing (nested JSON is the walker's) ------------
     def _redact_entry(self, key: Any, value: Any, depth: int) -> Any:
         if isinstance(value, str):
-            if _NUMBER_TEXT.fullmatch(value) and _market_number_key(str(key)):
+            if _NUMBER_TEXT.fullmatch(value) and market_number_key(str(key)):
                 return value  # a quantity or a price, whatever id it equals
             return self._walker.scrubbed(value)
         if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
@@ -546,20 +534,6 @@ def _hunted_forms(text: str) -> set[str]:
     if len(text) >= 6:
         forms |= base64_forms(text)
     return {form for form in forms if len(form) >= MIN_SCRUB_LENGTH}
-
-
-def _market_number_key(key: str) -> bool:
-    known = _MARKET_NUMBER_KEYS.get(key)
-    if known is None:
-        folded = key.casefold()
-        known = any(word in folded for word in _NOT_ID_NUMBERS)
-        if len(_MARKET_NUMBER_KEYS) < 10_000:  # a payload of made-up keys stays bounded
-            _MARKET_NUMBER_KEYS[key] = known
-    return known
-
-
-#: :func:`_market_number_key`'s answers: a book asks for the same dozen keys on every row.
-_MARKET_NUMBER_KEYS: dict[str, bool] = {}
 
 
 def _id_like(value: object) -> bool:
