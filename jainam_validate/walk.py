@@ -65,6 +65,9 @@ def nested_json(text: str) -> Any:
 
 
 _SCALARS = frozenset({int, float, bool, type(None)})
+_TEXT = {str}
+#: ``repeat(tuple(OPENS))``: what a string that may hold JSON starts with, for str.startswith.
+_OPENINGS = repeat(tuple(OPENS))
 
 
 def _distinct(column: list[Any], one_type: bool) -> Iterable[Any]:
@@ -294,6 +297,8 @@ class Walker:
             if not action and types <= _SCALARS:
                 continue  # numbers, booleans and nulls only: nothing to look into
             values = _distinct(column, len(types) == 1)
+            if not action and types == _TEXT and not any(map(str.startswith, values, _OPENINGS)):
+                continue  # text only, none of it opening like JSON (str.startswith, in C)
             if action:
                 if types <= _SCALARS | {str}:  # all at once: the callee takes lists of leaves
                     values = [list(values)]
