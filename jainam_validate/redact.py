@@ -111,8 +111,7 @@ class Redactor:
     def __init__(self, key: bytes) -> None:
         self._key = key
         self._known = KnownValues()
-        self._aliases: dict[tuple[str, str], str] = {}
-        self._row_aliases: dict[str, dict[str, str]] = {}  # kind -> row text -> pseudonym
+        self._aliases: dict[str, dict[str, str]] = {}  # kind -> id text -> pseudonym
         self._client_ids: set[str] = set()
         # The key rule's and the scrubber's memos live in the walker; the table's size tells
         # when remembered scrub results are stale.
@@ -166,7 +165,7 @@ class Redactor:
             text = str(value).strip()
             return text if text in ("", PRO_CLIENT_PLACEHOLDER) else self._alias_of(kind, text)
         if isinstance(value, str | int):
-            known = self._aliases.get((kind, str(value)))
+            known = self._aliases.get(kind, {}).get(str(value))
             if known is not None:
                 return known
         text = self.note_identifier(value, kind)
@@ -225,9 +224,12 @@ class Redactor:
         self._known.add_identifiers(hunted, rule, kind, _hunted_forms)
 
     def _alias_of(self, kind: str, text: str) -> str:
-        alias = self._aliases.get((kind, text))
+        aliases = self._aliases.get(kind)
+        if aliases is None:
+            aliases = self._aliases[kind] = {}
+        alias = aliases.get(text)
         if alias is None:
-            alias = self._aliases[(kind, text)] = pseudonym(self._key, kind, text)
+            alias = aliases[text] = pseudonym(self._key, kind, text)
         return alias
 
     @property
@@ -401,7 +403,7 @@ class Redactor:
         if kind is not None:
             add_identifier = self.add_identifier
             # a normalised id is text: its pseudonym is remembered by that text, per kind
-            memo = self._row_aliases.setdefault(kind, {})
+            memo = self._aliases.setdefault(kind, {})
 
             def identifier(value: Any) -> Any:
                 if value is None:
