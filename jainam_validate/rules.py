@@ -318,14 +318,17 @@ _PIECE_CHARS = 1 << 20
 
 def _pieces_with_raw_ids(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
     """The pieces of ``text`` (cut at line breaks) holding a pair :func:`_raw_id` flags.
-    A ``key: value`` match never holds a line break, so a piece is matched as it would be in
-    the whole text; ``findall`` builds each piece's pairs in C, and a JSON file of a million
-    pairs, none of them raw, costs no match object at all."""
+    A ``key: value`` match never holds a line break, so a piece is matched line by line as it
+    would be in the whole text; ``findall`` builds each piece's pairs in C, and a JSON file of
+    a million pairs, none of them raw, costs no match object at all."""
     start = 0
     while start < len(text):
         cut = text.find("\n", start + _PIECE_CHARS)
         end = len(text) if cut == -1 else cut
-        pairs = KEY_VALUE.findall(text, start, end)
+        # each distinct line once: a pair never spans lines, and a JSON file repeats its
+        # lines ("side": "BUY", "segment": "NSECM") on every row
+        lines = "\n".join(set(text[start:end].split("\n")))
+        pairs = KEY_VALUE.findall(lines)
         if any(_raw_id(qkey or key, value, keys) for qkey, key, value in pairs):
             yield start, end
         start = end + 1
