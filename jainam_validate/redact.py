@@ -401,9 +401,10 @@ class Redactor:
     def _cell(self, key: Any, kind: str | None) -> Callable[[Any], Any]:
         """What one field of ``key`` becomes (see :meth:`redact_rows`)."""
         if kind is not None:
-            add_identifier = self.add_identifier
+            add_identifier, known, key = self.add_identifier, self._known, self._key
             # a normalised id is text: its pseudonym is remembered by that text, per kind
             memo = self._aliases.setdefault(kind, {})
+            learned = kind != "client"  # (a client code also learns its context forms)
 
             def identifier(value: Any) -> Any:
                 if value is None:
@@ -412,7 +413,11 @@ class Redactor:
                     return add_identifier(value, kind)
                 alias = memo.get(value)
                 if alias is None:
-                    alias = memo[value] = add_identifier(value, kind)
+                    if learned and value in known and value == value.strip():
+                        # the payload taught it already: only its pseudonym is new
+                        alias = memo[value] = pseudonym(key, kind, value)
+                    else:
+                        alias = memo[value] = add_identifier(value, kind)
                 return alias
 
             return identifier
