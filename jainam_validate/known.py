@@ -66,11 +66,6 @@ class Hit:
 _ASCII_DIGIT = re.compile("[0-9]")
 
 
-def _base64(text: str) -> str:
-    """Base64 without padding of ASCII letters and digits (no "+" or "/" in it)."""
-    return binascii.b2a_base64(text.encode(), newline=False).rstrip(b"=").decode()
-
-
 def fold(text: str) -> str:
     # str.lower is the same on ASCII and many times faster than translate
     return text.lower() if text.isascii() else text.translate(_FOLD)
@@ -147,43 +142,57 @@ class KnownValues:
         ``forms``, in order: what one ``add`` per form would do, in one loop, for a book's
         hundreds of thousands of ids. All forms of an id share its entry: a form that is not
         the id itself is found anywhere (see :meth:`hits`)."""
-        entries, digits, add = self._entries, self._digits, self.add
-        new_entry = tuple.__new__
-        for text in texts:
-            ascii_text = text.isascii()
-            key = text.lower() if ascii_text else text.translate(_FOLD)
-            if key == text:
-                key = text  # the id's own string, not a second copy of it (digits: always)
-            if not key or key in entries:
-                continue
-            plain = ascii_text and text.isalnum()  # letters and digits: no escaping changes it
-            if text.isdigit():
-                edge = Edge.DIGITS
-            elif plain:
-                edge = Edge.WORD if text.isalpha() else Edge.ANYWHERE
-            else:
-                edge = edge_for(text)
-            entry = new_entry(Entry, (rule, edge, None, kind, text))
-            if edge is Edge.DIGITS and ascii_text:
-                entries[key] = digits[key] = entry
+        entries, digits = self._entries, self._digits
+        new_entry, b2a = tuple.__new__, binascii.b2a_base64
+        # the counters live in locals inside the loop and are written back once
+        words, longest, shortest = self._words, self._longest, self._shortest_digits
+        digits_before = len(digits)
+        try:
+            for text in texts:
+                ascii_text = text.isascii()
+                key = text.lower() if ascii_text else text.translate(_FOLD)
+                if key == text:
+                    key = text  # the id's own string, not a second copy (digits: always)
+                if not key or key in entries:
+                    continue
+                plain = ascii_text and text.isalnum()  # letters and digits: escaping-proof
+                if text.isdigit():
+                    edge = Edge.DIGITS
+                elif plain:
+                    edge = Edge.WORD if text.isalpha() else Edge.ANYWHERE
+                else:
+                    edge = edge_for(text)
+                entry = new_entry(Entry, (rule, edge, None, kind, text))
+                entries[key] = entry
+                if len(key) > longest:
+                    longest = len(key)
+                if edge is Edge.DIGITS and ascii_text:
+                    digits[key] = entry
+                    if not shortest or len(key) < shortest:
+                        shortest = len(key)
+                else:
+                    words += 1
+                if plain:  # only base64 (URL-safe is the same: no "+" or "/" from letters)
+                    if len(text) < 6:
+                        continue
+                    others: Iterable[str] = (
+                        b2a(text.encode(), newline=False).rstrip(b"=").decode(),
+                    )
+                else:
+                    others = forms(text)
+                for form in others:  # a form is found anywhere: never in the digit index
+                    key = form.lower() if form.isascii() else form.translate(_FOLD)
+                    if form != text and key and key not in entries:
+                        entries[key] = entry
+                        words += 1
+                        if len(key) > longest:
+                            longest = len(key)
+        finally:
+            if words != self._words:
+                self._automaton = None
+            if len(digits) != digits_before:
                 self._sorted_digits = None
-                if not self._shortest_digits or len(key) < self._shortest_digits:
-                    self._shortest_digits = len(key)
-                self._longest = max(self._longest, len(key))
-            else:
-                add(text, entry)
-            if plain:  # only base64 (URL-safe is the same: no "+" or "/" from letters)
-                others: Iterable[str] = (_base64(text),) if len(text) >= 6 else ()
-            else:
-                others = forms(text)
-            for form in others:  # add(form, entry), inline: a form is never all ASCII digits
-                key = form.lower() if form.isascii() else form.translate(_FOLD)
-                if form != text and key and key not in entries:
-                    entries[key] = entry
-                    self._automaton = None
-                    self._words += 1
-                    if len(key) > self._longest:
-                        self._longest = len(key)
+            self._words, self._longest, self._shortest_digits = words, longest, shortest
 
     def _built(self) -> ahocorasick.Automaton | None:
         if self._automaton is None and self._words:
