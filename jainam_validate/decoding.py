@@ -66,5 +66,5 @@ def parse_json(data: str | bytes | bytearray) -> Any:
     hold them to it)."""
     try:
         return from_json(data, cache_strings="all")
-    except ValueError:
+    except (ValueError, TypeError):  # (TypeError: a str holding a lone surrogate)
         return json.loads(data)

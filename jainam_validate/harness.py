@@ -136,10 +136,14 @@ def book_transform(flow: str, redactor: Redactor) -> Transform:
         # Books are large: learn every identifier from the raw payload, normalise, then
         # redact only the normalised rows (not a full redacted copy of a 90 MB book).
         redactor.learn(envelope)
-        # each row is read and dumped in turn: no list of 100,000 models (and the parsed rows,
-        # learned already, go as they are read: the envelope is this attempt's)
+        # each row is read and dumped in turn: no list of 100,000 models; and the parsed rows,
+        # learned already, go as they are read, unless a cassette records this envelope after
+        # us (its body was kept): then the normaliser reads a copy of the list
+        result = envelope.get("result")
+        if raw.released is None and isinstance(result, list):
+            result = list(result)
         try:
-            rows, malformed = NORMALISERS[flow](envelope.get("result"), _dumped)
+            rows, malformed = NORMALISERS[flow](result, _dumped)
         except BookShapeError as exc:
             return Outcome.BAD_RESPONSE, None, f"HTTP {raw.status}: unexpected shape: {exc}"
         if malformed:

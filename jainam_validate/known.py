@@ -108,11 +108,20 @@ class KnownValues:
     def get(self, form: str) -> Entry | None:
         return self._entries.get(fold(form))
 
-    def add(self, form: str, entry: Entry) -> bool:
-        """Add one form (first entry wins); True when it was new."""
+    def add(self, form: str, entry: Entry, *, over_ids: bool = False) -> bool:
+        """Add one form (first entry wins); True when it was new. ``over_ids``: a form held
+        by an identifier's entry is taken over (a secret is found anywhere and redacted,
+        whatever id learned the same text first)."""
         key = fold(form)
-        if not key or key in self._entries:
+        if not key:
             return False
+        held = self._entries.get(key)
+        if held is not None:
+            if not (over_ids and held.replacement is None):
+                return False
+            if self._digits.pop(key, None) is None:
+                self._words -= 1  # counted again below
+            self._sorted_digits = None
         self._entries[key] = entry
         if entry.edge is Edge.DIGITS and key.isascii() and key.isdigit():
             self._digits[key] = entry
@@ -230,11 +239,9 @@ class KnownValues:
         """Leftmost-longest, non-overlapping occurrences that respect their edge rule."""
         if not text or not self._entries:
             return []
-        candidates: list[Hit] = self._digit_hits(text) if self._digits else []
+        candidates: list[Hit] = []
         automaton = self._built()
-        if automaton is None:
-            return candidates
-        for start, end, key in self._occurrences(automaton, text):
+        for start, end, key in self._occurrences(automaton, text) if automaton else ():
             entry = self._entries[key]
             edge = entry.edge
             if entry.value and edge is not Edge.ANYWHERE and key != fold(entry.value):
@@ -254,6 +261,8 @@ class KnownValues:
             ):
                 continue
             candidates.append(Hit(start, end, entry))
+        if self._digits:  # after the automaton's: on an equal span a secret's hit stays first
+            candidates.extend(self._digit_hits(text))
         if not candidates:
             return []
         candidates.sort(key=lambda h: (h.start, h.start - h.end))

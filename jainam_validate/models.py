@@ -27,19 +27,24 @@ def to_decimal(value: Any) -> Decimal | None:
 
     Raises ValueError for text that is not a number at all (the row is then reported).
     """
-    if type(value) in _REMEMBERED:
+    kind = type(value)
+    if kind is str or kind is int:
         # a book repeats its prices and quantities, and --iterations reads the same book
         # again: each distinct text or number is read once (Decimals are immutable)
         return _remembered_decimal(value)
+    if kind is float:  # by its repr: 0.0 and -0.0 are equal, and would share one answer
+        return _remembered_float(repr(value))
     return _decimal(value)
 
 
-_REMEMBERED = frozenset({str, int, float})
-
-
-@lru_cache(maxsize=1 << 16, typed=True)  # typed: 1, 1.0 and "1" stay apart
-def _remembered_decimal(value: str | int | float) -> Decimal | None:
+@lru_cache(maxsize=1 << 16, typed=True)  # typed: 1 and "1" stay apart
+def _remembered_decimal(value: str | int) -> Decimal | None:
     return _decimal(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _remembered_float(text: str) -> Decimal | None:
+    return _decimal(float(text))
 
 
 def _decimal(value: Any) -> Decimal | None:

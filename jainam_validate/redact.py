@@ -137,7 +137,7 @@ class Redactor:
             return  # learned from a payload: a real token or key is never this short
         for form in encoded_forms(value):
             if len(form) >= MIN_SCRUB_LENGTH:
-                self._known.add(form, Entry(label, Edge.ANYWHERE, REDACTED))
+                self._known.add(form, Entry(label, Edge.ANYWHERE, REDACTED), over_ids=True)
 
     def seed(self, client_id: str | None, secrets: Iterable[tuple[str, str]]) -> int:
         """Know the configured values before anything is read: the dealer client code as an

@@ -65,16 +65,21 @@ def nested_json(text: str) -> Any:
 
 
 _SCALARS = frozenset({int, float, bool, type(None)})
+#: Types whose equal values are written alike (so a column of them may be read once per value).
+_MERGEABLE = frozenset({str, int, bool})
 _TEXT = {str}
 #: ``repeat(tuple(OPENS))``: what a string that may hold JSON starts with, for str.startswith.
 _OPENINGS = repeat(tuple(OPENS))
 
 
-def _distinct(column: list[Any], one_type: bool) -> Iterable[Any]:
+def _distinct(column: list[Any], types: set[type]) -> Iterable[Any]:
     """The values of a column, each once, in order; equal values of different types (1, 1.0,
-    True) all stay, since each has its own text. A list or an object makes it every value."""
+    True) all stay, since each has its own text, and so do equal floats (0.0, -0.0). A list or
+    an object makes it every value."""
+    if float in types:
+        return column
     try:
-        if one_type:
+        if len(types) == 1:
             return dict.fromkeys(column)
         return (value for _, value in dict.fromkeys(zip(map(type, column), column, strict=True)))
     except TypeError:
@@ -83,10 +88,11 @@ def _distinct(column: list[Any], one_type: bool) -> Iterable[Any]:
 
 def each_distinct(column: list[Any], cell: Callable[[Any], Any]) -> list[Any]:
     """``[cell(v) for v in column]``, calling ``cell`` once per distinct value (in order of
-    first appearance); values equal across types (1, 1.0, True) are never merged."""
+    first appearance); values equal across types (1, 1.0, True) are never merged, nor floats
+    or Decimals (0.0 and -0.0, 1.0 and 1.00 are equal but written differently)."""
     kinds = set(map(type, column))
     kinds.discard(type(None))
-    if len(kinds) <= 1:
+    if len(kinds) <= 1 and kinds <= _MERGEABLE:
         try:
             done = {value: cell(value) for value in dict.fromkeys(column)}
         except TypeError:  # a list or an object in the column
@@ -296,7 +302,7 @@ class Walker:
             types = set(map(type, column))
             if not action and types <= _SCALARS:
                 continue  # numbers, booleans and nulls only: nothing to look into
-            values = _distinct(column, len(types) == 1)
+            values = _distinct(column, types)
             if not action and types == _TEXT and not any(map(str.startswith, values, _OPENINGS)):
                 continue  # text only, none of it opening like JSON (str.startswith, in C)
             if action:

@@ -536,3 +536,27 @@ def test_jwt_expiry_in_milliseconds_is_read_as_seconds() -> None:
 
     payload = base64.urlsafe_b64encode(b'{"exp": 1764245772000}').decode().rstrip("=")
     assert jwt_expiry(f"eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln") == 1764245772
+
+
+@pytest.mark.parametrize("recording", [True, False])
+def test_a_recorded_trade_book_keeps_its_rows_for_the_cassette(recording: bool) -> None:
+    """The normaliser lets each parsed row go as it reads it, unless a cassette records the
+    envelope afterwards (the body was kept): then it reads a copy and the envelope stays."""
+    from jainam_validate.client import RawExchange
+    from jainam_validate.harness import _read, book_transform
+
+    raw = RawExchange(
+        flow="tradebook", method="GET", route="/interactive/orders/trades", query_keys=[],
+        requested_at="t", started=0.0, status=200, content_type="application/json",
+        body=json.dumps(TRADES).encode(),
+    )  # fmt: skip
+    transform = book_transform("tradebook", Redactor(b"k" * 32))
+    verdict, (outcome, payload, _), _ = _read(raw, transform, keep_body=recording)
+    assert outcome is Outcome.OK and len(payload[0]) == len(TRADES["result"])
+    assert verdict.envelope is not None
+    kept = verdict.envelope["result"]
+    if recording:
+        assert kept == TRADES["result"] and raw.body  # what the cassette writes
+    else:
+        assert kept == [None] * len(TRADES["result"]) and not raw.body  # let go, size kept
+        assert raw.size == len(json.dumps(TRADES).encode())

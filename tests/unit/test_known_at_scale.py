@@ -8,7 +8,9 @@ is matched in overlapping windows (the same hits as one pass over the whole text
 
 from __future__ import annotations
 
+import gc
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,8 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jainam_validate import known
+from jainam_validate.attempts import collector_paused
+from jainam_validate.decoding import parse_json
 from jainam_validate.known import Edge, Entry, KnownValues, digit_runs
+from jainam_validate.models import to_decimal
 from jainam_validate.redact import Redactor
+from jainam_validate.scanner import Scanner
 
 DIGIT_IDS = ["5520013", "0012345", "123456", "9876543210"]
 WORDS = ["AB12345", "ref99x", "QUIxMjM0NQ", "WIPROX"]
@@ -151,3 +157,54 @@ def test_rows_redacted_a_column_at_a_time_are_redacted_as_one_at_a_time(
     assert [type(v) for row in got for v in row.values()] == [
         type(v) for row in expected for v in row.values()
     ]
+
+
+# -- what a second reading of the change found --------------------------------------------
+def test_a_secret_wins_over_an_id_that_learned_the_same_digits_first() -> None:
+    """A column-at-a-time walk can meet an id before the secret with the same text; the secret
+    still takes the value over (found anywhere, redacted), whatever the order."""
+    rows = [{"orderID": "98765432"}] * 7 + [{"password": "98765432"}]
+    redactor = Redactor(b"k" * 32)
+    redactor.learn({"result": rows})
+    assert redactor.scrub("ref 9876543200 ok") == "ref [redacted]00 ok"
+    assert [f.rule for f in Scanner(redactor).scan("ref 9876543200 ok")] == ["secret:password"]
+
+
+def test_on_an_equal_span_the_secret_is_chosen_over_a_padded_id() -> None:
+    redactor = Redactor(b"k" * 32)
+    redactor.learn({"password": "00123456", "orderID": "123456"})
+    assert redactor.scrub("pin 00123456 x") == "pin [redacted] x"
+
+
+def test_equal_numbers_written_differently_are_never_merged() -> None:
+    assert str(to_decimal(0.0)) == "0.0" and str(to_decimal(-0.0)) == "-0.0"
+    assert str(to_decimal(-0.0)) == "-0.0" and str(to_decimal(0.0)) == "0.0"
+    rows = [{"p": Decimal("1.0"), "pnl": 0.0}, {"p": Decimal("1.00"), "pnl": -0.0}]
+    out = Redactor(b"k" * 32).redact_rows(rows, {})
+    assert [str(r["p"]) for r in out] == ["1.0", "1.00"]
+    assert [repr(r["pnl"]) for r in out] == ["0.0", "-0.0"]
+
+
+def test_text_with_a_lone_surrogate_parses_as_json_loads_parses_it() -> None:
+    assert parse_json('["\ud800"]') == ["\ud800"]
+
+
+def test_the_young_collection_a_paused_block_owes_is_paid_inside_it() -> None:
+    """The block's own allocations call for a collection: it runs before the block ends (with
+    the collector still paused, so inside the caller's clock), not at the next allocation."""
+    threshold = gc.get_threshold()[0]
+    seen: list[bool] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            seen.append(gc.isenabled())
+
+    gc.callbacks.append(watch)
+    try:
+        with collector_paused():
+            made = [[] for _ in range(threshold * 3)]
+        more = [[] for _ in range(threshold * 3)]
+    finally:
+        gc.callbacks.remove(watch)
+    assert gc.isenabled() and len(made) == len(more)
+    assert seen and seen[0] is False  # the first collection was the block's own
