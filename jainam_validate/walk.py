@@ -48,6 +48,20 @@ OPENS = "{[ \t\r\n"
 CLOSES = "}] \t\r\n"
 
 
+def _walkable(value: Any) -> bool:
+    """A container, or a string that may hold JSON (json_like, loosely first: this runs for
+    every string of a payload)."""
+    if isinstance(value, dict | list | tuple):
+        return True
+    return (
+        isinstance(value, str)
+        and len(value) >= 2
+        and value[0] in OPENS
+        and value[-1] in CLOSES
+        and json_like(value)
+    )
+
+
 def json_like(text: str) -> bool:
     core = text.strip(" \t\r\n")
     return len(core) >= 2 and core[0] in "{[" and core[-1] in "}]"
@@ -257,16 +271,7 @@ class Walker:
                         deeper = sensitive(key, action, value)
                         if deeper is not None:
                             stack.append(deeper)
-                    elif isinstance(value, dict | list | tuple):
-                        stack.append(value)
-                    # json_like, loosely first: this runs for every string of a book
-                    elif (
-                        isinstance(value, str)
-                        and len(value) >= 2
-                        and value[0] in OPENS
-                        and value[-1] in CLOSES
-                        and json_like(value)
-                    ):
+                    elif _walkable(value):
                         stack.append(value)
             elif isinstance(item, list | tuple):
                 if len(item) >= ROWS_FROM and set(map(type, item)) == {dict}:
@@ -313,15 +318,4 @@ class Walker:
                     if deeper is not None:
                         stack.append(deeper)
                 continue
-            stack.extend(
-                value
-                for value in values
-                if isinstance(value, dict | list | tuple)
-                or (
-                    isinstance(value, str)
-                    and len(value) >= 2
-                    and value[0] in OPENS
-                    and value[-1] in CLOSES
-                    and json_like(value)
-                )
-            )
+            stack.extend(filter(_walkable, values))
