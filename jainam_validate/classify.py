@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jainam_validate import connection
 from jainam_validate.client import RawExchange
 from jainam_validate.decoding import decode, parse_json
 from jainam_validate.timing import Outcome
@@ -52,6 +53,9 @@ def classify(raw: RawExchange) -> Verdict:
     """Classify one attempt. Never raises."""
     if raw.status is None:
         outcome = Outcome.TIMEOUT if raw.timed_out else Outcome.NETWORK_ERROR
+        if raw.failure is not None:  # DNS, refused, TLS or a connect time-out, told apart
+            told = connection.words(raw.failure, raw.failure_reason)
+            return Verdict(outcome, None, None, f"{raw.error_class}: {told}; no HTTP response")
         return Verdict(outcome, None, None, f"{raw.error_class}: no HTTP response")
     if raw.error_class is not None:
         outcome = Outcome.TIMEOUT if raw.timed_out else Outcome.BAD_RESPONSE

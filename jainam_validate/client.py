@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from jainam_validate import errors
+from jainam_validate import connection, errors
 from jainam_validate.resilience import RateLimiter
 from jainam_validate.simulator.scenario import SIMULATOR_HEADER
 from jainam_validate.timing import Phases, PhaseTrace, utc_iso
@@ -109,6 +109,8 @@ class RawExchange:
     timed_out: bool = False
     simulated: bool = False  # the answer came from jainam-validate's own simulator
     released: int | None = None  # the body's size once it was let go (release_body)
+    failure: str | None = None  # why no connection was made (connection.DNS, REFUSED, ...)
+    failure_reason: str | None = None  # OpenSSL's reason or the certificate check's message
 
     @property
     def size(self) -> int:
@@ -234,9 +236,14 @@ class XtsClient:
         except httpx.TimeoutException as exc:
             raw.timed_out = True
             raw.error_class = type(exc).__name__
+            if isinstance(exc, httpx.ConnectTimeout):
+                raw.failure = connection.CONNECT_TIMEOUT
         except httpx.HTTPError as exc:
             # the class only: httpx's message can quote the URL, and with it a query's ids
             raw.error_class = type(exc).__name__
+            found = connection.failure_of(exc) if isinstance(exc, httpx.ConnectError) else None
+            if found is not None:
+                raw.failure, raw.failure_reason = found
         else:
             if body is None:
                 # Recorded as an httpx timeout is: status as received, no body, no api_ms.

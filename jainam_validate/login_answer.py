@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jainam_validate import errors
+from jainam_validate import connection, errors
 from jainam_validate.classify import Verdict
 from jainam_validate.client import RawExchange
 from jainam_validate.timing import Outcome
@@ -53,6 +53,11 @@ def login_error(
 ) -> errors.JainamError | None:
     """The error a login answer stands for (``which`` is "interactive" or "market-data"), or
     None when it was accepted with a token (:func:`accepted` then gives its result)."""
+    if raw.failure is not None:
+        return errors.UnreachableError(
+            f"{which} login: {connection.words(raw.failure, raw.failure_reason)} "
+            f"at {host}; {connection.fix(raw.failure, raw.failure_reason)}"
+        )
     if verdict.outcome in (Outcome.TIMEOUT, Outcome.NETWORK_ERROR):
         return errors.UnreachableError(
             f"{which} login: no answer from {host} ({raw.error_class}); check "

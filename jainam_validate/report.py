@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jainam_validate import connection
 from jainam_validate.checks import check_rank
 from jainam_validate.decoding import parse_json
 from jainam_validate.errors import ExitCode
@@ -183,6 +184,9 @@ def mitigation(record: TimingRecord, manifest: RunManifest) -> str:
             "The session token was rejected (XTS 'Invalid Token'): run `jainam-validate login` "
             "again; another app using the same market-data keys may have taken the session."
         )
+    told = connection.kind_in(record.error)
+    if told is not None and record.status is None:
+        return f"{connection.fix(*told)[:1].upper()}{connection.fix(*told)[1:]}; then rerun."
     if record.outcome is Outcome.TIMEOUT:
         return (
             "No complete answer within the read timeout: rerun; if it persists, raise it with "

@@ -108,3 +108,39 @@ def test_a_wait_for_the_rate_cap_happens_before_the_clock_starts() -> None:
     )
     raw = client.exchange("positions", "GET", "/interactive/portfolio/positions", token="t")
     assert marks["released"] <= raw.started <= marks["sent"]
+
+
+def test_a_connect_failure_records_which_one_it_was() -> None:
+    """DNS, refused, TLS from the exception chain; a connect time-out from its class; a
+    ConnectError that names none of them keeps no kind (and the old words)."""
+    import socket
+
+    from jainam_validate import connection
+    from jainam_validate.classify import classify
+
+    def raising(exc: BaseException) -> httpx.MockTransport:
+        def handler(request: httpx.Request) -> httpx.Response:
+            raise exc
+
+        return httpx.MockTransport(handler)
+
+    refused = httpx.ConnectError("x")
+    refused.__cause__ = ConnectionRefusedError(111, "refused")
+    unknown = httpx.ConnectError("x")
+    unknown.__cause__ = socket.gaierror(-2, "unknown")
+    cases = [
+        (refused, connection.REFUSED),
+        (unknown, connection.DNS),
+        (httpx.ConnectTimeout("slow"), connection.CONNECT_TIMEOUT),
+        (httpx.ConnectError("x"), None),
+    ]
+    for exc, kind in cases:
+        raw = XtsClient(ROOT, transport=raising(exc)).exchange(
+            "holdings", "GET", "/interactive/portfolio/holdings"
+        )
+        assert raw.status is None and raw.failure == kind
+        error = classify(raw).error or ""
+        if kind is None:
+            assert error == "ConnectError: no HTTP response"
+        else:
+            assert connection.words(kind) in error and connection.kind_in(error) == (kind, None)
