@@ -109,10 +109,13 @@ def _boundary(io: Io) -> Iterator[None]:
     except errors.JainamError as exc:
         if _DEBUG.traceback and isinstance(exc, errors.InternalError) and exc.original:
             raise exc.original from None  # --traceback: the bug itself, for the person asking
-        fail(io, str(exc), int(exc.exit_code))
-    except KeyboardInterrupt:
+        fail(io, str(exc), int(exc.exit_code), run_dir=exc.run_dir)
+    except KeyboardInterrupt as stop:
         fail(
-            io, "interrupted; what was written so far stays valid", int(errors.ExitCode.INTERRUPTED)
+            io,
+            "interrupted; what was written so far stays valid",
+            int(errors.ExitCode.INTERRUPTED),
+            run_dir=getattr(stop, "run_dir", None),
         )
     except (typer.Exit, typer.Abort, TyperException):
         raise  # Typer's own exits and usage errors

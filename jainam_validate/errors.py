@@ -22,6 +22,7 @@ identifier::
 from __future__ import annotations
 
 from enum import IntEnum
+from pathlib import Path
 from typing import ClassVar
 
 
@@ -59,9 +60,11 @@ def worst_exit(codes: list[ExitCode]) -> ExitCode:
 
 
 class JainamError(Exception):
-    """Base class of every error the harness reports to a user."""
+    """Base class of every error the harness reports to a user. ``run_dir`` is the run folder
+    the pass wrote before it stopped, when there is one (the terminal and ``--json`` name it)."""
 
     exit_code: ClassVar[ExitCode] = ExitCode.USAGE
+    run_dir: Path | None = None
 
 
 class UsageError(JainamError):

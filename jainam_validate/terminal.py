@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
@@ -63,7 +64,9 @@ def make_io(json_out: bool, no_color: bool, verbose: bool) -> Io:
     )
 
 
-def fail(io: Io, message: str, code: int) -> NoReturn:
+def fail(io: Io, message: str, code: int, *, run_dir: Path | None = None) -> NoReturn:
+    """The one error line (and ``--json``'s error document), naming the run folder the pass
+    wrote before it stopped, when it wrote one."""
     from rich.text import Text
 
     from jainam_validate.inert import visible
@@ -72,8 +75,13 @@ def fail(io: Io, message: str, code: int) -> NoReturn:
     # line break): never let rich read it as markup, nor the terminal as control.
     message = visible(message)
     io.err.print(Text.assemble(("error", "red"), f": {message}"), highlight=False, soft_wrap=True)
+    if run_dir is not None:
+        io.note(f"evidence: {run_dir} (report.md)")
     if io.json:
-        sys.stdout.write(json.dumps({"error": message, "exit_code": code}) + "\n")
+        document: dict[str, object] = {"error": message, "exit_code": code}
+        if run_dir is not None:
+            document["run_dir"] = str(run_dir)
+        sys.stdout.write(json.dumps(document) + "\n")
     raise typer.Exit(code)
 
 

@@ -344,7 +344,15 @@ class Pass:
     # -- finishing --------------------------------------------------------------------------
     def finish(self) -> PassResult:
         """Finish the folder whatever happened, then re-raise an interrupt, or the stop that
-        decided the exit code (one source of truth for it); else the pass's result."""
+        decided the exit code (one source of truth for it), naming the folder it wrote; else
+        the pass's result."""
+        try:
+            return self._finish()
+        except (errors.JainamError, KeyboardInterrupt) as stop:
+            stop.run_dir = self.folder.path  # type: ignore[union-attr]
+            raise
+
+    def _finish(self) -> PassResult:
         # A rejected market-data key pair is exit 3 like any rejected credential; a market-data
         # login that got no answer fails its check (exit 1): the broker was reached all the same.
         market_failure = self.market_failure

@@ -138,7 +138,9 @@ def test_secret_with_dollar_brace_and_hash_reaches_the_broker_byte_for_byte(
         rejected = cli("fetch", "positions", env={"JAINAM_BASE_URL": simulator.base_url})
     assert rejected.code == 3, rejected.output
     assert "JAINAM_INTERACTIVE_API_KEY/SECRET" in rejected.stderr
-    assert len(rejected.stderr.strip().splitlines()) <= 2  # the error line (+ keyring note)
+    # the error line (+ keyring note), then the folder the stopped pass wrote
+    lines = rejected.stderr.strip().splitlines()
+    assert len(lines) <= 3 and lines[-1].startswith("evidence: ")
 
 
 def test_keyring_unavailable_is_said_once_and_env_still_works(sim: Simulator) -> None:

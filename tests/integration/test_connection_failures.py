@@ -36,6 +36,7 @@ def run_against(base_url: str, tmp_path: Path) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, args, env={"JAINAM_BASE_URL": base_url, **CREDENTIALS})
     folder = next(evidence.iterdir())
     report = (folder / "report.md").read_text(encoding="utf-8")
+    assert f"evidence: {folder} (report.md)" in result.stderr  # exit 4 names its folder too
     return result.exit_code, result.stderr, report
 
 
@@ -63,3 +64,21 @@ def test_each_connection_failure_is_told_apart(
     # the report's deviations say the same, with the same fix (markdown-escaped there)
     assert md(words) in report
     assert md(fix[:1].upper() + fix[1:]) in report
+
+
+def test_a_stopped_pass_names_its_folder_in_json(tmp_path: Path) -> None:
+    """Exit 3 (a rejected secret) after the folder was written: the --json error document
+    carries run_dir, as a finished pass's does."""
+    import json
+
+    with Simulator() as sim:
+        env = {"JAINAM_BASE_URL": sim.base_url, **CREDENTIALS}
+        env["JAINAM_INTERACTIVE_API_SECRET"] = "not-the-secret-1"
+        args = ["run", "--json", "--evidence-dir", str(tmp_path / "evidence")]
+        result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 3, result.stderr
+    document = json.loads(result.stdout)
+    folder = next((tmp_path / "evidence").iterdir())
+    assert document["exit_code"] == 3 and document["run_dir"] == str(folder)
+    assert (folder / "report.md").is_file()
+    assert "not-the-secret-1" not in result.stdout + result.stderr

@@ -164,6 +164,7 @@ def test_leak_guard_stops_a_write_when_redaction_misses(
     assert "samples/positions.json" in str(caught.value)
     assert CLIENT not in str(caught.value)
     (folder,) = (tmp_path / "evidence").iterdir()
+    assert caught.value.run_dir == folder  # the stop names the folder it left
     assert not (folder / "samples" / "positions.json").exists()
     manifest = json.loads((folder / "run.json").read_text())
     assert manifest["exit_code"] == 7
