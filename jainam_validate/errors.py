@@ -80,8 +80,15 @@ class MissingCredential(ConfigError):
 
     @classmethod
     def for_variable(cls, name: str) -> MissingCredential:
+        return cls.for_variables([name])
+
+    @classmethod
+    def for_variables(cls, names: list[str]) -> MissingCredential:
+        """Every missing name at once, so one edit of .env fixes them all."""
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        it, verb = ("it", "is") if len(names) == 1 else ("them", "are")
         return cls(
-            f"{name} is not set: put it in the environment or .env, or run "
+            f"{listed} {verb} not set: put {it} in the environment or .env, or run "
             "`jainam-validate store-creds`; or use --sim to run against the built-in simulator"
         )
 

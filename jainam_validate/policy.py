@@ -3,7 +3,7 @@
 Thresholds gate the p95 of sample latency. By default they cover the three books at the release
 target (< 5 s each); logins and quotes are reported and gated only when a threshold names them.
 A policy file is TOML: either a ``pyproject.toml`` with a ``[tool.jainam-validate]`` table, or a
-file whose top level holds the same keys::
+file whose top level holds the same keys (a file with neither is an error, never "no policy")::
 
     [tool.jainam-validate]
     iterations = 20
@@ -78,10 +78,21 @@ def read_policy_file(path: Path) -> dict[str, Any]:
     table = tool.get("jainam-validate", data)
     if not isinstance(table, dict):
         raise errors.UsageError(f"policy file {path}: [tool.jainam-validate] must be a table")
-    unknown = set(table) - {"thresholds", "iterations", "warmup"}
+    unknown = set(table) - _POLICY_KEYS
+    if table is data and not set(table) & _POLICY_KEYS:
+        # neither our table nor a policy at the top level (a pyproject.toml of another
+        # project, an empty file): never read as "no policy" in silence
+        found = f" (it holds {', '.join(sorted(map(str, table)))})" if table else " (it is empty)"
+        raise errors.UsageError(
+            f"policy file {path} has no [tool.jainam-validate] table{found}: add one with "
+            "thresholds, iterations or warmup, or pass the right file to --policy"
+        )
     if unknown and table is not data:
         raise errors.UsageError(f"policy file {path}: unknown keys {', '.join(sorted(unknown))}")
     return table
+
+
+_POLICY_KEYS = frozenset({"thresholds", "iterations", "warmup"})
 
 
 def resolve_policy(

@@ -14,6 +14,7 @@ only where a login body is built. This module also owns the per-installation pse
 
 from __future__ import annotations
 
+import difflib
 import os
 import secrets
 from collections.abc import Mapping
@@ -46,6 +47,32 @@ VARIABLES: dict[str, str] = {
     "JAINAM_ACCOUNT_TYPE": "auto (default), investor or dealer",
     "JAINAM_EVIDENCE_DIR": "where run folders go, default ./evidence",
 }
+
+
+def misspelled(environ: Mapping[str, str], dotenv: Mapping[str, str]) -> list[str]:
+    """A warning for each name that looks like one of ours (``JAINAM_`` in any case) and is
+    not one we read, with the closest one we do: a typo in .env otherwise fails later as "not
+    set", far from its cause. Names only, never values."""
+    from jainam_validate.inert import visible
+
+    warnings = []
+    for where, names in (("the environment", environ), (".env", dotenv)):
+        for name in sorted(names):
+            if not name.upper().startswith(_PREFIX) or name in VARIABLES:
+                continue
+            # judged without the prefix every name shares, which would make anything "close"
+            tails = [known[len(_PREFIX) :] for known in VARIABLES]
+            guess = difflib.get_close_matches(name.upper()[len(_PREFIX) :], tails, n=1)
+            hint = (
+                f"did you mean {_PREFIX}{guess[0]}?" if guess else ".env.example lists every name"
+            )
+            warnings.append(
+                f"warning: {visible(name)} in {where} is not a name jainam-validate reads; {hint}"
+            )
+    return warnings
+
+
+_PREFIX = "JAINAM_"
 
 
 class AccountType(StrEnum):
@@ -193,13 +220,11 @@ class Settings(BaseModel):
         )
 
     def with_credentials(self, layers: Layers) -> Settings:
-        """With the four API secrets looked up; raises MissingCredential for the first gap."""
-        found: dict[str, Sourced] = {}
-        for name in CREDENTIAL_NAMES:
-            value = layers.lookup(name)
-            if value is None:
-                raise errors.MissingCredential.for_variable(name)
-            found[name] = value
+        """With the four API secrets looked up; raises MissingCredential naming every gap."""
+        found = {name: layers.lookup(name) for name in CREDENTIAL_NAMES}
+        missing = [name for name, value in found.items() if value is None]
+        if missing:
+            raise errors.MissingCredential.for_variables(missing)
         return self.model_copy(update={"credentials": found})
 
     def secret(self, name: str) -> str:

@@ -116,7 +116,13 @@ def open_target(options: BrokerOptions, *, note: Note, debug: Note) -> Iterator[
     from jainam_validate import errors
     from jainam_validate.credentials import KeyringStore
     from jainam_validate.redact import Redactor
-    from jainam_validate.settings import Layers, Settings, dotenv_in_cwd, pseudonym_key
+    from jainam_validate.settings import (
+        Layers,
+        Settings,
+        dotenv_in_cwd,
+        misspelled,
+        pseudonym_key,
+    )
 
     environ = dict(os.environ)
     dotenv = dotenv_in_cwd()
@@ -126,6 +132,8 @@ def open_target(options: BrokerOptions, *, note: Note, debug: Note) -> Iterator[
     redactor = Redactor(key)
     if options.sim and options.replay is not None:
         raise errors.UsageError("use either --sim or --replay, not both")
+    for warning in misspelled(environ, dotenv):  # a typo would surface later as "not set"
+        note(warning)
     # --sim and --replay ignore the broker configuration; they keep where evidence goes
     kept = Layers(environ, dotenv, None).evidence_env()
     if options.replay is not None:

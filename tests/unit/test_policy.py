@@ -65,6 +65,10 @@ def test_flags_override_the_policy_file_which_overrides_defaults(tmp_path: Path)
         "[tool.jainam-validate]\niterations = 0\n",
         "[tool.jainam-validate]\nsurprise = 1\n",
         "[tool.jainam-validate.thresholds]\nlogin = 10\n",
+        # no policy anywhere in it: never read as "no policy" in silence
+        "",
+        "[project]\nname = 'app'\n[tool.ruff]\nline-length = 100\n",
+        "[thresholds_typo]\npositions = 3000\n",
     ],
 )
 def test_bad_policy_files_are_usage_errors(tmp_path: Path, content: str) -> None:
@@ -204,7 +208,6 @@ DEFAULTS = {"holdings": 5000.0, "positions": 5000.0, "tradebook": 5000.0}
 @pytest.mark.parametrize(
     ("content", "thresholds", "counts"),
     [
-        ("", DEFAULTS, (1, 0)),
         (TABLE, DEFAULTS, (1, 0)),
         (f"{TABLE}iterations = 4\n", DEFAULTS, (4, 0)),
         (f"{TABLE}iterations = 1\nwarmup = 0\n", DEFAULTS, (1, 0)),
@@ -251,3 +254,13 @@ def test_a_tool_key_that_is_not_a_table_is_a_usage_error(tmp_path: Path) -> None
     path.write_text("tool = 1\n")
     with pytest.raises(errors.UsageError, match=r"'tool' must be a table"):
         read_policy_file(path)
+
+
+def test_a_file_without_our_table_says_what_it_holds_and_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text("[project]\nname = 'app'\n[tool.ruff]\nline-length = 100\n")
+    with pytest.raises(errors.UsageError) as caught:
+        resolve_policy(policy_file=path, thresholds=[], iterations=None, warmup=None)
+    message = str(caught.value)
+    assert "has no [tool.jainam-validate] table (it holds project, tool)" in message
+    assert "add one with thresholds, iterations or warmup" in message
