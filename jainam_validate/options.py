@@ -69,7 +69,13 @@ Retries = Annotated[
     typer.Option("--retries", min=0, max=10, help="Retries of a read on 5xx/429/connect errors."),
 ]
 Rate = Annotated[
-    float, typer.Option("--rate", min=0, help="At most this many requests per second (0: no cap).")
+    float | None,
+    typer.Option(
+        "--rate",
+        min=0,
+        help="At most this many requests per second (0: no cap). Default: 10 against a broker; "
+        "no cap against 127.0.0.1 (--sim, --replay, a local rehearsal).",
+    ),
 ]
 Breaker = Annotated[
     int,

@@ -11,11 +11,13 @@ timed and recorded individually, which a generic retry decorator would hide.
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from jainam_validate.timing import Outcome
 
@@ -60,6 +62,24 @@ class RetryPolicy:
                 return None if wanted > MAX_RETRY_AFTER_S else max(0.0, wanted)
         backoff = min(self.max_delay_s, self.base_delay_s * 2.0 ** (attempt - 1))
         return backoff + rng.uniform(0, self.jitter_s)
+
+
+#: The cap that protects a real broker when --rate is not given.
+DEFAULT_RATE_PER_S = 10.0
+
+
+def rate_for(rate_per_s: float | None, root: str) -> float:
+    """The requests-per-second cap for a pass against ``root``: ``--rate`` when given; else
+    none for a loopback host (the simulator, a replay, a rehearsal on 127.0.0.1: nothing to
+    protect, and ``--iterations 200`` should take seconds, not 80 s), 10 for any other."""
+    if rate_per_s is not None:
+        return rate_per_s
+    host = urlsplit(root).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return 0.0 if loopback else DEFAULT_RATE_PER_S
 
 
 class RateLimiter:
@@ -117,5 +137,5 @@ class Resilience:
     """Everything a pass needs to be gentle and truthful with a production broker."""
 
     retry: RetryPolicy = RetryPolicy()
-    rate_per_s: float = 10.0
+    rate_per_s: float | None = None  # None: the target's default (see rate_for)
     breaker_threshold: int = 3

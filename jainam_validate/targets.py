@@ -40,7 +40,7 @@ class BrokerOptions:
     """The options of every command that talks to the broker, with their defaults, once."""
 
     retries: int = 2
-    rate: float = 10.0
+    rate: float | None = None  # None: no cap on loopback, 10/s elsewhere (resilience.rate_for)
     breaker: int = 3
     connect_timeout: float = 5.0
     read_timeout: float = 30.0

@@ -36,7 +36,7 @@ from jainam_validate.finishing import (
 from jainam_validate.harness import FlowResult, Harness
 from jainam_validate.pnl import Instrument, PnlResult, batches, evaluate, instrument_of
 from jainam_validate.redact import Redactor
-from jainam_validate.resilience import RateLimiter, Resilience
+from jainam_validate.resilience import RateLimiter, Resilience, rate_for
 from jainam_validate.sessions import Origin, Session
 from jainam_validate.settings import AccountType, Layers, Settings
 from jainam_validate.stats import summarise
@@ -221,7 +221,7 @@ class Pass:
             session_plan.root,
             transport=transport,
             timeouts=options.timeouts,
-            rate_limiter=RateLimiter(options.resilience.rate_per_s),
+            rate_limiter=RateLimiter(rate_for(options.resilience.rate_per_s, session_plan.root)),
         )
         self.recorder = Recorder(self.folder.scanner) if options.record is not None else None
         self.harness = Harness(

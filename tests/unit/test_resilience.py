@@ -3,9 +3,10 @@ from __future__ import annotations
 import random
 
 import httpx
+import pytest
 import respx
 
-from jainam_validate.resilience import CircuitBreaker, RateLimiter, RetryPolicy
+from jainam_validate.resilience import CircuitBreaker, RateLimiter, RetryPolicy, rate_for
 from jainam_validate.settings import AccountType
 from jainam_validate.timing import Outcome
 from tests.support.xts_fakes import HOLDINGS, ROOT, SLEPT, TOKEN_I, make
@@ -210,3 +211,22 @@ def test_a_breaker_of_zero_never_opens() -> None:
     for _ in range(20):
         breaker.record("/r", usable=False)
     assert not breaker.is_open("/r")
+
+
+@pytest.mark.parametrize(
+    ("given", "root", "expected"),
+    [
+        (None, "https://smpb.jainam.in:4143", 10.0),  # a broker: the default cap protects it
+        (None, "http://127.0.0.1:8765", 0.0),  # --sim, --replay, a local rehearsal: no cap
+        (None, "http://localhost:8765", 0.0),
+        (None, "http://[::1]:8765", 0.0),
+        (None, "http://127.8.9.10:8765", 0.0),
+        (None, "http://10.0.0.5:4143", 10.0),
+        (5.0, "http://127.0.0.1:8765", 5.0),  # --rate given: always as given
+        (0.0, "https://smpb.jainam.in:4143", 0.0),
+    ],
+)
+def test_the_rate_cap_depends_on_the_target_unless_given(
+    given: float | None, root: str, expected: float
+) -> None:
+    assert rate_for(given, root) == expected
