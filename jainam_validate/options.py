@@ -87,6 +87,10 @@ Record = Annotated[
     Path | None,
     typer.Option("--record", help="Also write a sanitized cassette of every exchange to DIR."),
 ]
+Force = Annotated[
+    bool,
+    typer.Option("--force", help="With --record: replace the cassette already in DIR."),
+]
 Replay = Annotated[
     Path | None,
     typer.Option("--replay", help="Serve a recorded cassette on loopback instead of the broker."),

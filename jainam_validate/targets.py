@@ -47,6 +47,7 @@ class BrokerOptions:
     sim: bool = False
     sim_profile: Profile = Profile.investor
     record: Path | None = None
+    force: bool = False
     replay: Path | None = None
     replay_latency: ReplayLatency = ReplayLatency.none
     evidence_dir: Path | None = None
@@ -65,7 +66,7 @@ class BrokerOptions:
 
         return PassOptions(
             command=command,
-            record=check_record_folder(self.record),
+            record=check_record_folder(self.record, force=self.force),
             resilience=Resilience(
                 retry=RetryPolicy(retries=self.retries),
                 rate_per_s=self.rate,
@@ -93,8 +94,10 @@ class BrokerContext:
     target: dict[str, str]
 
 
-def check_record_folder(folder: Path | None) -> Path | None:
-    """Refuse, before any call, a --record folder that is neither new, empty nor a cassette."""
+def check_record_folder(folder: Path | None, *, force: bool = False) -> Path | None:
+    """Refuse, before any call, a --record folder that is neither new nor empty: one that is
+    not a cassette always, one that holds a cassette unless ``force`` (re-recording replaces
+    it, and a recorded fixture is evidence someone may rely on)."""
     if folder is not None and folder.exists():
         from jainam_validate import errors
         from jainam_validate.cassette import INDEX
@@ -102,6 +105,11 @@ def check_record_folder(folder: Path | None) -> Path | None:
         if not folder.is_dir() or (any(folder.iterdir()) and not (folder / INDEX).exists()):
             raise errors.UsageError(
                 f"--record {folder}: exists and is not a cassette; name a new or empty folder"
+            )
+        if (folder / INDEX).exists() and not force:
+            raise errors.UsageError(
+                f"--record {folder}: holds a cassette already; add --force to replace it, "
+                "or name a new folder"
             )
     return folder
 

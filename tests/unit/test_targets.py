@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 import typer
 
+from jainam_validate import errors
 from jainam_validate.cli import app
 from jainam_validate.targets import DEFAULTS, BrokerOptions, check_record_folder
 
@@ -46,3 +48,30 @@ def test_a_record_folder_that_is_not_a_cassette_is_refused(tmp_path: object) -> 
     with pytest.raises(errors.UsageError, match="not a cassette"):
         check_record_folder(folder)
     assert check_record_folder(Path(str(tmp_path)) / "new") is not None
+
+
+def test_recording_over_a_cassette_needs_force(tmp_path: Path) -> None:
+    """A recorded cassette is a fixture someone relies on: re-recording into its folder is
+    refused unless --force says to replace it (a new or empty folder needs nothing)."""
+    from jainam_validate.cassette import INDEX
+
+    folder = Path(str(tmp_path)) / "cassette"
+    folder.mkdir()
+    (folder / INDEX).write_text("{}")
+    with pytest.raises(errors.UsageError, match="holds a cassette already; add --force"):
+        check_record_folder(folder)
+    assert check_record_folder(folder, force=True) == folder
+    empty = Path(str(tmp_path)) / "empty"
+    empty.mkdir()
+    assert check_record_folder(empty) == empty
+
+
+def test_force_reaches_the_check_from_the_flags(tmp_path: Path) -> None:
+    from jainam_validate.cassette import INDEX
+
+    folder = Path(str(tmp_path)) / "cassette"
+    folder.mkdir()
+    (folder / INDEX).write_text("{}")
+    with pytest.raises(errors.UsageError):
+        BrokerOptions(record=folder).pass_options("run")
+    assert BrokerOptions(record=folder, force=True).pass_options("run").record == folder
