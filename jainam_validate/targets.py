@@ -262,14 +262,17 @@ def rehearsal(
         accepts = "the configured credentials"
     else:
         credentials, accepts = DEMO_CREDENTIALS, "the demo credentials"
-    config = SimConfig(
-        profile=profile.value,
-        credentials=credentials,
-        md_prefixes=tuple(md_prefixes) if md_prefixes else SimConfig().md_prefixes,
-        empty_flows=frozenset(empty),
-        delays_ms=delay_map,
-        faults=fault_map,
-    )
+    try:
+        config = SimConfig(
+            profile=profile.value,
+            credentials=credentials,
+            md_prefixes=tuple(md_prefixes) if md_prefixes else SimConfig().md_prefixes,
+            empty_flows=frozenset(empty),
+            delays_ms=delay_map,
+            faults=fault_map,
+        )
+    except ValueError as exc:  # a flag's value the simulator cannot serve: say which
+        raise errors.UsageError(f"simulate: {exc}") from None
     return Rehearsal(config, accepts)
 
 

@@ -213,6 +213,8 @@ def test_store_creds_from_env_keeps_all_four_and_check_finds_them(
         ("--fault=positions=nonsense", "fault kinds:"),
         ("--fault=nowhere=http_500", "flows:"),
         ("--delay=positions=soon", "milliseconds"),
+        ("--md-prefix=foo", "md prefix must look like '/apibinarymarketdata'"),
+        ("--md-prefix=/interactive", "md prefix must look like '/apibinarymarketdata'"),
     ],
 )
 def test_simulate_rejects_a_bad_flag_with_what_is_allowed(flag: str, words: str) -> None:
