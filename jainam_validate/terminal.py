@@ -22,14 +22,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import typer
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from rich.console import Console
 
     from jainam_validate.audit import FileFinding
     from jainam_validate.credentials import KeyringStore, SourceReport
     from jainam_validate.drift import Drift
     from jainam_validate.evidence import RunManifest
+    from jainam_validate.timing import TimingRecord
     from jainam_validate.validation import PassResult
 
 
@@ -340,9 +339,14 @@ def show_run(io: Io, result: PassResult) -> None:
         return
     from rich.table import Table
 
-    table = Table(title=f"run {m.run_id} ({m.account_type}, {m.target.get('host')})")
-    for column in ("flow", "n", "ok", "p50 ms", "p95 ms", "max ms", "threshold", "outcomes"):
+    table = Table(title=f"run {m.run_id} ({m.account_type}, {m.target.get('host')}), times in ms")
+    # readable at 80 columns: flow names whole (never "login_intera…"), short headers, and
+    # the outcomes wrap between entries rather than being cut
+    widest = max((len(name) for name in m.flows), default=4)
+    table.add_column("flow", no_wrap=True, min_width=widest)
+    for column in ("n", "ok", "p50", "p95", "max", "limit"):
         table.add_column(column)
+    table.add_column("outcomes", overflow="fold")
     for name, s in m.flows.items():
         limit = m.thresholds_ms.get(name)
         table.add_row(
@@ -361,4 +365,34 @@ def show_run(io: Io, result: PassResult) -> None:
         checks.add_row(cell(name), f"[{style}]{status}[/{style}]", cell(check.detail))
     io.out.print(checks)
     show_verdict(io, m)
+    show_reasons(io, m, result.records)
     io.note(f"evidence: {result.folder.path} (report.md)")
+
+
+def show_reasons(io: Io, manifest: RunManifest, records: list[TimingRecord]) -> None:
+    """Under the verdict, for each flow that did not pass: what its last failed call got and
+    what to do, in report.md's words (its mitigation), so the user need not open it first."""
+    from jainam_validate import report
+    from jainam_validate.inert import visible
+    from jainam_validate.timing import Outcome
+    from jainam_validate.verdict import Status, status_of
+
+    for name, check in manifest.checks.items():
+        if not name.startswith("flow:") or status_of(check.status) in (Status.PASS, Status.WAIVED):
+            continue
+        flow = name.removeprefix("flow:")
+        failed = [r for r in records if r.flow == flow and r.outcome is not Outcome.OK]
+        if not failed:
+            continue
+        last = failed[-1]
+        got = f"HTTP {last.status}" if last.status is not None else "no HTTP response"
+        if last.content_type:
+            got += f" {last.content_type.split(';')[0]}"
+        tries = f" ({last.attempt} attempts)" if last.attempt > 1 else ""
+        advice = report.mitigation(last, manifest)
+        io.out.print(
+            f"  → {flow}: {visible(got)}{tries}: {visible(advice)} See report.md.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )

@@ -36,3 +36,35 @@ def test_a_misspelled_dotenv_name_is_named_before_the_missing_one(
         lines
     )
     assert market_secret not in result.stderr + result.stdout
+
+
+def demo_env(base_url: str) -> dict[str, str]:
+    names = (
+        "JAINAM_INTERACTIVE_API_KEY", "JAINAM_INTERACTIVE_API_SECRET",
+        "JAINAM_MARKET_API_KEY", "JAINAM_MARKET_API_SECRET",
+    )  # fmt: skip
+    return {"JAINAM_BASE_URL": base_url, **dict(zip(names, DEMO_CREDENTIALS.values(), strict=True))}
+
+
+def test_a_failing_book_is_explained_under_the_verdict(tmp_path: Path) -> None:
+    """What the failed call got and what to do, in report.md's words, on the terminal."""
+    from jainam_validate.simulator import SimConfig
+
+    with Simulator(SimConfig(faults={"holdings": "html500"})) as sim:
+        args = ["run", "--no-color", "--evidence-dir", str(tmp_path / "ev")]
+        result = CliRunner().invoke(app, args, env=demo_env(sim.base_url))
+    assert result.exit_code == 1, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if "→ holdings:" in line]
+    assert "HTTP 500 text/html" in line and "Express HTML 500" in line
+    assert line.endswith("See report.md.")
+    assert "→ positions" not in result.stdout  # only what did not pass
+
+
+def test_the_run_table_reads_whole_at_80_columns(tmp_path: Path) -> None:
+    env = {"COLUMNS": "80"}
+    args = ["run", "--sim", "--no-color", "--evidence-dir", str(tmp_path / "ev")]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.stderr
+    table = result.stdout.split("checks")[0]
+    assert "login_interactive" in table and "…" not in table
+    assert max(len(line) for line in table.splitlines()) <= 80
