@@ -515,7 +515,12 @@ def store_creds(
             report = credentials.check_sources(layers)
             keyring_note(io, store)
             show_sources(io, report)
-            missing = [n for n, item in report.items() if item.source is None]
+            # exit 2: a secret set nowhere, or still .env.example's placeholder
+            missing = [
+                n
+                for n in credentials.CREDENTIAL_NAMES
+                if report[n].source is None or report[n].note
+            ]
             raise typer.Exit(errors.ExitCode.USAGE if missing else errors.ExitCode.OK)
         credentials.ensure_available(store)  # before a single prompt
         if delete:

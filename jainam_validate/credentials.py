@@ -159,24 +159,54 @@ def forget_session(store: KeyringStore, host: str) -> bool:
 
 @dataclass(frozen=True)
 class SourceReport:
-    """Where one credential would come from, and its fingerprint; never its value."""
+    """Where one setting would come from, its fingerprint (a credential's; never its value) or
+    its value (the broker root's, without any user part or path), and what to do next."""
 
     source: str | None
     fingerprint: str | None
+    note: str | None = None
+    value: str | None = None
+
+
+#: The values .env.example holds for the four secrets (tests hold the file to them): a copy
+#: that was never filled in logs in with these and is rejected.
+PLACEHOLDERS = frozenset(
+    {"your-interactive-app-key", "your-interactive-secret", "your-market-data-app-key",
+     "your-market-data-secret"}
+)  # fmt: skip
+_NEXT = "next: put it in .env (see .env.example) or run `jainam-validate store-creds`"
 
 
 def check_sources(layers: Any) -> dict[str, SourceReport]:
-    """``store-creds --check``: per credential, the source that supplies it (env, .env,
-    keyring) and its fingerprint, in precedence order (``layers`` is settings.Layers)."""
-    report: dict[str, SourceReport] = {}
+    """``store-creds --check``: the broker root, then per credential the source that supplies
+    it (env, .env, keyring) and its fingerprint, in precedence order (``layers`` is
+    settings.Layers); a gap or a value still equal to .env.example's placeholder says what to
+    do next."""
+    report: dict[str, SourceReport] = {"JAINAM_BASE_URL": _base_url_report(layers)}
     for name in CREDENTIAL_NAMES:
         found = layers.lookup(name)
-        report[name] = (
-            SourceReport(found.source, fingerprint(found.value.get_secret_value()))
-            if found
-            else SourceReport(None, None)
+        if found is None:
+            report[name] = SourceReport(None, None, _NEXT)
+            continue
+        value = found.value.get_secret_value()
+        note = (
+            "still .env.example's placeholder: put the real value in its place"
+            if value.strip() in PLACEHOLDERS
+            else None
         )
+        report[name] = SourceReport(found.source, fingerprint(value), note)
     return report
+
+
+def _base_url_report(layers: Any) -> SourceReport:
+    from urllib.parse import urlsplit
+
+    found = layers.lookup("JAINAM_BASE_URL", use_keyring=False)
+    if found is None:
+        return SourceReport(None, None, "next: set it to the broker root, or use --sim")
+    parts = urlsplit(found.value.get_secret_value().strip())
+    shown = f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return SourceReport(found.source, None, None, shown)
 
 
 def ensure_available(store: KeyringStore) -> None:

@@ -119,12 +119,20 @@ def show_sources(io: Io, sources: dict[str, SourceReport]) -> None:
     if io.json:
         from dataclasses import asdict
 
-        data = {name: asdict(item) for name, item in sources.items()}
+        # the document keeps its shape, one entry per credential (scripts read it); the
+        # broker root's line is for the person reading
+        data = {n: asdict(item) for n, item in sources.items() if n != "JAINAM_BASE_URL"}
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
         return
+    from jainam_validate.inert import visible
+
     for name, item in sources.items():
         where = item.source or "not set"
-        io.out.print(f"{name:32} {where:8} {item.fingerprint or ''}".rstrip())
+        shown = item.fingerprint or (visible(item.value) if item.value else "")
+        line = f"{name:32} {where:8} {shown}".rstrip()
+        if item.note:
+            line += f"  ({item.note})"
+        io.out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def show_drift(io: Io, baseline: Path, drifts: list[Drift], unmatched: list[str]) -> None:

@@ -68,3 +68,39 @@ def test_the_run_table_reads_whole_at_80_columns(tmp_path: Path) -> None:
     table = result.stdout.split("checks")[0]
     assert "login_interactive" in table and "…" not in table
     assert max(len(line) for line in table.splitlines()) <= 80
+
+
+def test_check_shows_the_broker_root_placeholders_and_next_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy of .env.example never filled in: the root is shown (no user part, no path), the
+    placeholders are flagged, a gap says what to do next, and the exit is 2."""
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    monkeypatch.chdir(tmp_path)
+    text = example.read_text(encoding="utf-8").replace(
+        "JAINAM_MARKET_API_SECRET='your-market-data-secret'\n", ""
+    )
+    (tmp_path / ".env").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["store-creds", "--check", "--no-color"])
+    assert result.exit_code == 2, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert "https://smpb.jainam.in:4143" in lines["JAINAM_BASE_URL"]
+    assert "placeholder" in lines["JAINAM_INTERACTIVE_API_KEY"]
+    assert (
+        "not set" in lines["JAINAM_MARKET_API_SECRET"]
+        and "next:" in lines["JAINAM_MARKET_API_SECRET"]
+    )
+    assert "your-interactive" not in result.stdout  # flagged, never shown
+
+
+def test_the_code_knows_every_placeholder_of_env_example() -> None:
+    from jainam_validate.credentials import CREDENTIAL_NAMES, PLACEHOLDERS
+
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    values = {}
+    for line in example.read_text(encoding="utf-8").splitlines():
+        name, _, value = line.partition("=")
+        if name in CREDENTIAL_NAMES:
+            values[name] = value.strip().strip("'")
+    assert set(values) == set(CREDENTIAL_NAMES)
+    assert set(values.values()) == PLACEHOLDERS
