@@ -60,6 +60,7 @@ from jainam_validate.terminal import (
     show_findings,
     show_login,
     show_run,
+    show_simulator,
     show_sources,
 )
 
@@ -586,10 +587,7 @@ def simulate(
             md_prefixes=md_prefix or [],
         )
         simulator = listen(plan.config, host, port)
-        io.note(
-            f"XTS simulator ({profile.value}) on {simulator.base_url}, accepting {plan.accepts}; "
-            f"point the harness at it with JAINAM_BASE_URL={simulator.base_url}; Ctrl-C stops it"
-        )
+        show_simulator(io, simulator.base_url, profile.value, plan)
         try:
             simulator.serve_forever()
         except KeyboardInterrupt:

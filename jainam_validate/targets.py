@@ -227,6 +227,7 @@ class Rehearsal:
     config: SimConfig
     #: Which credentials it accepts, in words: "the configured credentials" or "the demo ones".
     accepts: str
+    demo: bool = False  # the demo credentials, which are public
 
 
 def rehearsal(
@@ -273,7 +274,7 @@ def rehearsal(
         )
     except ValueError as exc:  # a flag's value the simulator cannot serve: say which
         raise errors.UsageError(f"simulate: {exc}") from None
-    return Rehearsal(config, accepts)
+    return Rehearsal(config, accepts, demo=credentials is DEMO_CREDENTIALS)
 
 
 def listen(config: SimConfig, host: str, port: int) -> Simulator:

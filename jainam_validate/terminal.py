@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from jainam_validate.credentials import KeyringStore, SourceReport
     from jainam_validate.drift import Drift
     from jainam_validate.evidence import RunManifest
+    from jainam_validate.targets import Rehearsal
     from jainam_validate.timing import TimingRecord
     from jainam_validate.validation import PassResult
 
@@ -133,6 +134,26 @@ def show_sources(io: Io, sources: dict[str, SourceReport]) -> None:
         if item.note:
             line += f"  ({item.note})"
         io.out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def show_simulator(io: Io, base_url: str, profile: str, plan: Rehearsal) -> None:
+    """``simulate``'s first lines: where it listens, which credentials it accepts (the demo
+    ones are public and printed, ready for .env; configured ones never are) and how to point
+    the harness at it."""
+    from jainam_validate.credentials import CREDENTIAL_NAMES
+
+    io.note(f"XTS simulator ({profile}) on {base_url}; Ctrl-C stops it")
+    if plan.demo:
+        io.note("accepts the demo credentials (public, for rehearsals only); in .env:")
+        values = plan.config.credentials.values()
+        for name, value in zip(CREDENTIAL_NAMES, values, strict=True):
+            io.note(f"  {name}='{value}'")
+    else:
+        io.note(f"accepts {plan.accepts} (the four from the environment, .env or keyring)")
+    io.note(
+        f"point the harness at it: JAINAM_BASE_URL={base_url} jainam-validate run "
+        "(runbooks/live-validation.md, 'Rehearse on the simulator')"
+    )
 
 
 def show_drift(io: Io, baseline: Path, drifts: list[Drift], unmatched: list[str]) -> None:

@@ -104,3 +104,39 @@ def test_the_code_knows_every_placeholder_of_env_example() -> None:
             values[name] = value.strip().strip("'")
     assert set(values) == set(CREDENTIAL_NAMES)
     assert set(values.values()) == PLACEHOLDERS
+
+
+@pytest.mark.parametrize("configured", [False, True])
+def test_the_simulator_says_what_it_accepts_and_how_to_point_at_it(
+    configured: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The demo credentials are public and printed ready for .env; configured ones never are."""
+    import io as stdio
+
+    from rich.console import Console
+
+    from jainam_validate.options import SimProfile
+    from jainam_validate.targets import rehearsal
+    from jainam_validate.terminal import Io, show_simulator
+
+    monkeypatch.chdir(tmp_path)
+    names = (
+        "JAINAM_INTERACTIVE_API_KEY", "JAINAM_INTERACTIVE_API_SECRET",
+        "JAINAM_MARKET_API_KEY", "JAINAM_MARKET_API_SECRET",
+    )  # fmt: skip
+    for name in names:
+        if configured:
+            monkeypatch.setenv(name, f"mine-{name.lower()}-9")
+        else:
+            monkeypatch.delenv(name, raising=False)
+    plan = rehearsal(SimProfile("investor"), faults=[], delays=[], empty=[], md_prefixes=[])
+    err = stdio.StringIO()
+    terminal = Io(Console(file=stdio.StringIO()), Console(file=err, width=200), False, False)
+    show_simulator(terminal, "http://127.0.0.1:9", "investor", plan)
+    text = err.getvalue()
+    assert "JAINAM_BASE_URL=http://127.0.0.1:9" in text
+    if configured:
+        assert "mine-" not in text and "the four from the environment, .env or keyring" in text
+    else:
+        for name, value in zip(names, DEMO_CREDENTIALS.values(), strict=True):
+            assert f"{name}='{value}'" in text
