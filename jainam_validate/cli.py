@@ -55,6 +55,7 @@ from jainam_validate.terminal import (
     keyring_note,
     make_io,
     progress,
+    requests_log,
     show_drift,
     show_fetch,
     show_findings,
@@ -197,7 +198,10 @@ def login(
             reuse_session=False,
             cache_session=not no_cache and not sim,
         )
-        result = execute(ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store)
+        result = execute(
+            ctx.settings, ctx.layers, options,
+            redactor=ctx.redactor, store=ctx.store, on_record=requests_log(io, ctx.redactor),
+        )  # fmt: skip
         show_login(io, result, ctx.settings.client_id.get_secret_value())
         raise typer.Exit(int(result.exit_code))
 
@@ -260,8 +264,9 @@ def fetch(
                 day_or_net=day_or_net.value,
             )
             result = execute(
-                ctx.settings, ctx.layers, options, redactor=ctx.redactor, store=ctx.store
-            )
+                ctx.settings, ctx.layers, options,
+                redactor=ctx.redactor, store=ctx.store, on_record=requests_log(io, ctx.redactor),
+            )  # fmt: skip
             show_fetch(io, result, flow.value)
             raise typer.Exit(int(result.exit_code))
 
@@ -355,6 +360,7 @@ def run(
                 result = execute(
                     ctx.settings, ctx.layers, options,
                     redactor=ctx.redactor, store=ctx.store, on_event=on_event,
+                    on_record=requests_log(io, ctx.redactor),
                 )  # fmt: skip
             show_run(io, result)
             raise typer.Exit(int(result.exit_code))

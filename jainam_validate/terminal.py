@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from jainam_validate.credentials import KeyringStore, SourceReport
     from jainam_validate.drift import Drift
     from jainam_validate.evidence import RunManifest
+    from jainam_validate.redact import Redactor
     from jainam_validate.targets import Rehearsal
     from jainam_validate.timing import TimingRecord
     from jainam_validate.validation import PassResult
@@ -134,6 +135,24 @@ def show_sources(io: Io, sources: dict[str, SourceReport]) -> None:
         if item.note:
             line += f"  ({item.note})"
         io.out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def requests_log(io: Io, redactor: Redactor) -> Callable[[TimingRecord], None] | None:
+    """With ``-v``: one line per HTTP attempt as it is recorded (flow, sample and attempt,
+    method, route, status, outcome, ms), its route and error scrubbed like the log's."""
+    if not io.verbose:
+        return None
+
+    def log(record: TimingRecord) -> None:
+        status = record.status if record.status is not None else "no response"
+        ms = f"{record.total_ms:.1f} ms"
+        error = f": {redactor.scrub(record.error)}" if record.error else ""
+        io.debug(
+            f"{record.flow} {record.sample}.{record.attempt} {record.method} "
+            f"{redactor.scrub(record.route)} -> {status} {record.outcome.value} {ms}{error}"
+        )
+
+    return log
 
 
 def show_simulator(io: Io, base_url: str, profile: str, plan: Rehearsal) -> None:

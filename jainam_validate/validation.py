@@ -157,6 +157,7 @@ def execute(
     store: KeyringStore | None,
     transport: httpx.BaseTransport | None = None,
     on_event: Event = lambda _step, _sample: None,
+    on_record: Callable[[TimingRecord], None] | None = None,
 ) -> PassResult:
     """Run one pass and finish its folder. Raises JainamError (after writing the folder)."""
     run = Pass(
@@ -166,6 +167,7 @@ def execute(
         store=store,
         transport=transport,
         on_event=on_event,
+        on_record=on_record,
     )
     run.drive()
     return run.finish()
@@ -189,6 +191,7 @@ class Pass:
         store: KeyringStore | None,
         transport: httpx.BaseTransport | None = None,
         on_event: Event = lambda _step, _sample: None,
+        on_record: Callable[[TimingRecord], None] | None = None,
     ) -> None:
         settings = session_plan.settings
         self.plan = session_plan
@@ -196,6 +199,7 @@ class Pass:
         self.options = options
         self.store = store
         self.on_event = on_event
+        self.on_record = on_record  # each attempt's record, once it is written (-v)
         self.folder = RunFolder.create(settings.evidence_dir, redactor, _user_strings(options))
         self.records: list[TimingRecord] = []
         self.manifest = RunManifest(
@@ -237,6 +241,8 @@ class Pass:
     def _sink(self, record: TimingRecord) -> None:
         self.folder.append_timing(record)
         self.records.append(record)
+        if self.on_record is not None:
+            self.on_record(record)
 
     # -- the pass ---------------------------------------------------------------------------
     def drive(self) -> None:

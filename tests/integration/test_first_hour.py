@@ -140,3 +140,20 @@ def test_the_simulator_says_what_it_accepts_and_how_to_point_at_it(
     else:
         for name, value in zip(names, DEMO_CREDENTIALS.values(), strict=True):
             assert f"{name}='{value}'" in text
+
+
+def test_verbose_logs_each_request_as_it_happens(tmp_path: Path) -> None:
+    args = ["fetch", "positions", "--sim", "--iterations", "2", "--evidence-dir", str(tmp_path)]
+    loud = CliRunner().invoke(app, [*args, "-v"])
+    quiet = CliRunner().invoke(app, args)
+    assert loud.exit_code == quiet.exit_code == 0, loud.stderr
+    lines = [line for line in loud.stderr.splitlines() if " -> " in line]
+    assert lines[0].startswith("login_interactive 1.1 POST /interactive/user/session -> 200 ok")
+    assert [line.split(" -> ")[0] for line in lines[1:]] == [
+        "positions 1.1 GET /interactive/portfolio/positions",
+        "positions 2.1 GET /interactive/portfolio/positions",
+    ]
+    assert all(line.endswith(" ms") for line in lines)
+    assert " -> " not in quiet.stderr
+    for secret in DEMO_CREDENTIALS.values():
+        assert secret not in loud.stderr
