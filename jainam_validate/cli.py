@@ -212,7 +212,7 @@ def fetch(
     click_ctx: typer.Context,
     flow: Annotated[Book, typer.Argument(help="Which book to fetch.")],
     iterations: Annotated[
-        int, typer.Option("--iterations", "-n", min=1, max=10_000, help="Samples to take.")
+        int, typer.Option("--iterations", "-n", min=1, max=10_000, metavar="N", help="Samples.")
     ] = 1,
     day_or_net: Annotated[
         DayOrNet, typer.Option("--day-or-net", help="Positions view (positions only).")
@@ -220,7 +220,7 @@ def fetch(
     allow_empty: AllowEmpty = None,
     label: Label = None,
     junit: Annotated[
-        Path | None, typer.Option("--junit", help="Also write JUnit XML here.")
+        Path | None, typer.Option("--junit", metavar="FILE", help="Also write JUnit XML.")
     ] = None,
     retries: Retries = DEFAULTS.retries,
     rate: Rate = DEFAULTS.rate,
@@ -278,30 +278,29 @@ def run(
     iterations: Annotated[
         int | None,
         typer.Option(
-            "--iterations", "-n", min=1, max=10_000, help="Samples per flow [default: 1]."
+            "--iterations", "-n", min=1, max=10_000, metavar="N", help="Samples per flow [1]."
         ),
     ] = None,
     warmup: Annotated[
         int | None,
         typer.Option(
-            "--warmup", min=0, help="First samples left out of the statistics (still logged)."
+            "--warmup", min=0, metavar="N", help="First samples not in the stats (logged)."
         ),
     ] = None,
     threshold: Annotated[
         list[str] | None,
-        typer.Option(
-            "--threshold", help="FLOW=MS on the p95 (repeatable); default 5000 for the books."
-        ),
+        typer.Option("--threshold", metavar="FLOW=MS", help="On the p95, repeatable; books: 5000."),
     ] = None,
     policy: Annotated[
         Path | None,
         typer.Option(
             "--policy",
+            metavar="FILE",
             help="TOML policy file ([tool.jainam-validate]: thresholds, iterations, warmup).",
         ),
     ] = None,
     junit: Annotated[
-        Path | None, typer.Option("--junit", help="Also write JUnit XML here.")
+        Path | None, typer.Option("--junit", metavar="FILE", help="Also write JUnit XML.")
     ] = None,
     day_or_net: Annotated[
         DayOrNet, typer.Option("--day-or-net", help="Positions view.")
@@ -373,7 +372,7 @@ def report_command(
         Path | None, typer.Argument(help="Run folder [default: the newest in --evidence-dir].")
     ] = None,
     junit: Annotated[
-        Path | None, typer.Option("--junit", help="Also write JUnit XML here.")
+        Path | None, typer.Option("--junit", metavar="FILE", help="Also write JUnit XML.")
     ] = None,
     evidence_dir: EvidenceDir = None,
     json_out: JsonOut = False,

@@ -37,13 +37,19 @@ AllowEmpty = Annotated[
     list[EmptyBook] | None,
     typer.Option(
         "--allow-empty",
-        help="This book may be empty (repeatable; 'all' for every book): an empty book, and "
-        "the P&L check it prevents, is 'waived' instead of 'not_proven' (exit 0, not 5).",
+        metavar="BOOK",
+        help="positions, holdings, tradebook or all: this book may be empty (repeatable): an "
+        "empty book, and the P&L check it prevents, is 'waived' instead of 'not_proven' (exit "
+        "0, not 5).",
     ),
 ]
 Label = Annotated[
     str | None,
-    typer.Option("--label", help="Free text for the evidence, e.g. a story id (leak-guarded)."),
+    typer.Option(
+        "--label",
+        metavar="TEXT",
+        help="Free text for the evidence, e.g. a story id (leak-guarded).",
+    ),
 ]
 
 
@@ -51,6 +57,7 @@ EvidenceDir = Annotated[
     Path | None,
     typer.Option(
         "--evidence-dir",
+        metavar="DIR",
         help="Where run folders go (env JAINAM_EVIDENCE_DIR; default ./evidence).",
         show_default=False,
     ),
@@ -66,13 +73,16 @@ SimProfile = Annotated[
 ]
 Retries = Annotated[
     int,
-    typer.Option("--retries", min=0, max=10, help="Retries of a read on 5xx/429/connect errors."),
+    typer.Option(
+        "--retries", min=0, max=10, metavar="N", help="Retries of a read on 5xx/429/connect errors."
+    ),
 ]
 Rate = Annotated[
     float | None,
     typer.Option(
         "--rate",
         min=0,
+        metavar="PER_SECOND",
         help="At most this many requests per second (0: no cap). Default: 10 against a broker; "
         "no cap against 127.0.0.1 (--sim, --replay, a local rehearsal).",
     ),
@@ -80,12 +90,17 @@ Rate = Annotated[
 Breaker = Annotated[
     int,
     typer.Option(
-        "--breaker", min=0, help="Stop calling a route after N failed samples (0: never)."
+        "--breaker",
+        min=0,
+        metavar="N",
+        help="Stop calling a route after N failed samples (0: never).",
     ),
 ]
 Record = Annotated[
     Path | None,
-    typer.Option("--record", help="Also write a sanitized cassette of every exchange to DIR."),
+    typer.Option(
+        "--record", metavar="DIR", help="Also write a sanitized cassette of every exchange to DIR."
+    ),
 ]
 Force = Annotated[
     bool,
@@ -93,15 +108,25 @@ Force = Annotated[
 ]
 Replay = Annotated[
     Path | None,
-    typer.Option("--replay", help="Serve a recorded cassette on loopback instead of the broker."),
+    typer.Option(
+        "--replay",
+        metavar="DIR",
+        help="Serve a recorded cassette on loopback instead of the broker.",
+    ),
 ]
 ReplayLatencyOpt = Annotated[
     ReplayLatency,
     typer.Option("--replay-latency", help="recorded: wait each exchange's recorded api_ms."),
 ]
 ConnectTimeout = Annotated[
-    float, typer.Option("--connect-timeout", min=0.1, help="Seconds to open a connection.")
+    float,
+    typer.Option(
+        "--connect-timeout", min=0.1, metavar="SECONDS", help="Seconds to open a connection."
+    ),
 ]
 ReadTimeout = Annotated[
-    float, typer.Option("--read-timeout", min=0.1, help="Seconds to wait for an answer.")
+    float,
+    typer.Option(
+        "--read-timeout", min=0.1, metavar="SECONDS", help="Seconds to wait for an answer."
+    ),
 ]
