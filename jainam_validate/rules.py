@@ -312,6 +312,15 @@ def _raw_id(key: str, value: str, keys: KeyMemo) -> str | None:
     return value if any(c.isdigit() for c in value) else None
 
 
+#: A host name (two labels or more) and a port, written together: "api.broker.invalid:4143".
+_HOST_PORT = re.compile(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+:(\d{1,5})\Z")
+
+
+def _host_port(pair: str) -> bool:
+    m = _HOST_PORT.match(pair)
+    return m is not None and int(m.group(1)) <= 65535
+
+
 #: A long text is judged in pieces of about this many characters, cut at line breaks.
 _PIECE_CHARS = 1 << 20
 
@@ -341,6 +350,8 @@ def _raw_identifiers(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
         pieces = _pieces_with_raw_ids(text, keys)
     for start, end in pieces:
         for m in KEY_VALUE.finditer(text, start, end):
+            if m.group("key") and _host_port(m.group(0)):
+                continue  # smpb.jainam.invalid:4143 is a host and its port, not "key: id"
             value = _raw_id(m.group("qkey") or m.group("key") or "", m.group("value"), keys)
             if value is not None:
                 at = m.start("value")

@@ -54,7 +54,7 @@ def test_each_connection_failure_is_told_apart(
     if target == "closed":
         code, stderr, report = run_against(f"http://127.0.0.1:{closed_port()}", tmp_path)
     elif target == "unknown":
-        code, stderr, report = run_against("http://no-such-host.invalid", tmp_path)
+        code, stderr, report = run_against("https://smpb.jainam.invalid:4143", tmp_path)
     else:
         with Simulator() as sim:
             https = sim.base_url.replace("http://", "https://")
