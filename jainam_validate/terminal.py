@@ -333,6 +333,7 @@ def show_fetch(io: Io, result: PassResult, flow: str) -> None:
         )  # fmt: skip
     io.out.print(timing)
     show_verdict(io, result.manifest)
+    show_reasons(io, result.manifest, result.records)
     io.note(f"evidence: {result.folder.path}")
 
 

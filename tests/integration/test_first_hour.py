@@ -157,3 +157,14 @@ def test_verbose_logs_each_request_as_it_happens(tmp_path: Path) -> None:
     assert " -> " not in quiet.stderr
     for secret in DEMO_CREDENTIALS.values():
         assert secret not in loud.stderr
+
+
+def test_a_failing_fetch_is_explained_under_the_verdict(tmp_path: Path) -> None:
+    from jainam_validate.simulator import SimConfig
+
+    with Simulator(SimConfig(faults={"holdings": "html500"})) as sim:
+        args = ["fetch", "holdings", "--no-color", "--evidence-dir", str(tmp_path / "ev")]
+        result = CliRunner().invoke(app, args, env=demo_env(sim.base_url))
+    assert result.exit_code == 1, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if "→ holdings:" in line]
+    assert "HTTP 500 text/html" in line and line.endswith("See report.md.")
