@@ -292,6 +292,10 @@ COLUMNS = {
 }
 
 
+#: Columns that hold pseudonyms: never cut or wrapped.
+IDENTIFIER_COLUMNS = frozenset({"order"})
+
+
 def show_fetch(io: Io, result: PassResult, flow: str) -> None:
     summary = result.manifest.flows.get(flow)
     sample = result.samples.get(flow)
@@ -316,7 +320,13 @@ def show_fetch(io: Io, result: PassResult, flow: str) -> None:
     table = Table(title=f"{flow}: {len(rows)} rows (last usable sample)")
     columns = COLUMNS[flow]
     for column in columns:
-        table.add_column(column)
+        # at 80 columns a value wraps rather than being cut ("order_5eea…" joins nothing);
+        # a pseudonym is kept whole on its line
+        widest = max((len(str(row.get(column))) for row in rows[:50]), default=0)
+        if column in IDENTIFIER_COLUMNS:
+            table.add_column(column, no_wrap=True, min_width=max(widest, len(column)))
+        else:
+            table.add_column(column, overflow="fold")
     for row in rows[:50]:
         table.add_row(*(cell(row.get(c)) for c in columns))
     if len(rows) > 50:

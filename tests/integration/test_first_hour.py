@@ -3,6 +3,7 @@ with the name meant and never the value, and every missing credential at once.""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,14 @@ def test_a_failing_fetch_is_explained_under_the_verdict(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.stderr
     (line,) = [line for line in result.stdout.splitlines() if "→ holdings:" in line]
     assert "HTTP 500 text/html" in line and line.endswith("See report.md.")
+
+
+@pytest.mark.parametrize("book", ["positions", "holdings", "tradebook"])
+def test_fetch_tables_fit_80_columns_and_cut_nothing(book: str, tmp_path: Path) -> None:
+    args = ["fetch", book, "--sim", "--no-color", "--evidence-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.stderr
+    assert "…" not in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    if book == "tradebook":  # a pseudonym is whole on its line, never wrapped
+        assert re.search(r"order_[0-9a-f]{8} ", result.stdout)
