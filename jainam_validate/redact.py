@@ -177,7 +177,7 @@ class Redactor:
         """Learn an identifier without computing its pseudonym yet (payloads hold far more ids
         than ever reach a file); returns its text."""
         text = value.strip() if isinstance(value, str) else str(value).strip()
-        rule = _RULES.get(kind) or _RULES.setdefault(kind, f"identifier:{kind}")
+        rule = _rule(kind)
         if kind == "client" and text != PRO_CLIENT_PLACEHOLDER and text not in self._client_ids:
             # However short, a client code is found by its context: clientID=ABC in a URL
             # echoed by an error page (URL-encoded too), or "clientID": "ABC" in a JSON body.
@@ -190,14 +190,7 @@ class Redactor:
                 self._known.add(
                     f"{left}{text}{right}", Entry(rule, Edge.WORD, f"{left}{alias}{right}")
                 )
-        # A short all-digit id (a client code "2026") would match years and quantities in
-        # free text: it is pseudonymised under its key, not hunted everywhere.
-        # An all-letter id under 6 characters (a user "WIPRO") would match symbols and words.
-        if len(text) < MIN_SCRUB_LENGTH or text == PRO_CLIENT_PLACEHOLDER:
-            return text
-        if len(text) < MIN_NUMERIC_SCRUB_LENGTH and (
-            text.isdigit() or (text.isalpha() and text.isascii())
-        ):
+        if not _hunted(text):
             return text
         if text not in self._known:  # (a book's rows name ids its payload taught already)
             self._known.add_identifiers((text,), rule, kind, _hunted_forms)
@@ -210,18 +203,8 @@ class Redactor:
                 self.note_identifier(value, kind)
             return
         texts = [v.strip() if isinstance(v, str) else str(v).strip() for v in values]
-        hunted = (
-            text
-            for text in self._known.unknown(texts)
-            if len(text) >= MIN_SCRUB_LENGTH
-            and text != PRO_CLIENT_PLACEHOLDER
-            and not (
-                len(text) < MIN_NUMERIC_SCRUB_LENGTH
-                and (text.isdigit() or (text.isalpha() and text.isascii()))
-            )
-        )
-        rule = _RULES.get(kind) or _RULES.setdefault(kind, f"identifier:{kind}")
-        self._known.add_identifiers(hunted, rule, kind, _hunted_forms)
+        hunted = filter(_hunted, self._known.unknown(texts))
+        self._known.add_identifiers(hunted, _rule(kind), kind, _hunted_forms)
 
     def _alias_of(self, kind: str, text: str) -> str:
         aliases = self._aliases.get(kind)
@@ -531,6 +514,25 @@ _RULES: dict[str, str] = {}
 _CONFIGURED = frozenset({"secret:credential", "secret:token", "secret:configured"})
 #: A decimal as market data writes it (quantities, prices): never scrubbed under such a key.
 _NUMBER_TEXT = re.compile(r"-?[0-9][0-9,]*(?:\.[0-9]+)?")
+
+
+def _rule(kind: str) -> str:
+    rule = _RULES.get(kind)
+    if rule is None:
+        rule = _RULES[kind] = f"identifier:{kind}"
+    return rule
+
+
+def _hunted(text: str) -> bool:
+    """Is this identifier text searched for in free text, or only pseudonymised under its key?
+    A short all-digit id (a client code "2026") would match years and quantities, an
+    all-letter id under 6 characters (a user "WIPRO") symbols and words; the pro-account
+    placeholder identifies nobody."""
+    if len(text) < MIN_SCRUB_LENGTH or text == PRO_CLIENT_PLACEHOLDER:
+        return False
+    return len(text) >= MIN_NUMERIC_SCRUB_LENGTH or not (
+        text.isdigit() or (text.isalpha() and text.isascii())
+    )
 
 
 def _hunted_forms(text: str) -> set[str]:

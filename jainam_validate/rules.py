@@ -167,6 +167,16 @@ def _matches_at(
             pos = max(m.end(), start + 1)
 
 
+def _prefiltered(
+    pattern: re.Pattern[str], text: str, starts: Callable[[str], Iterable[int]]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``: as it is on a short text, tried only at ``starts(text)`` (a
+    superset of where a match can start) on a long one."""
+    if len(text) < PREFILTER_CHARS:
+        return pattern.finditer(text)
+    return _matches_at(pattern, text, starts(text))
+
+
 @dataclass(frozen=True)
 class Rule:
     """One pattern rule: its name in findings, and ``spans(text, keys)``, the spans it flags
@@ -199,13 +209,13 @@ _PAN_CLASSES = _table({_UPPER: b"U", _DIGITS: b"d"})
 def _pans(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
     if len(text) < 10:
         return
-    if len(text) < PREFILTER_CHARS:
-        found: Iterator[re.Match[str]] = _PAN.finditer(text)
-    else:  # a PAN is five capitals, four digits, a capital: look for that shape only
-        starts = _finds(byte_classes(text, _PAN_CLASSES), b"UUUUUddddU")
-        found = _matches_at(_PAN, text, starts)
-    for m in found:
+    for m in _prefiltered(_PAN, text, _pan_starts):
         yield m.span()
+
+
+def _pan_starts(text: str) -> Iterator[int]:
+    """A PAN is five capitals, four digits, a capital: where that shape stands."""
+    return _finds(byte_classes(text, _PAN_CLASSES), b"UUUUUddddU")
 
 
 def shapeless(text: str) -> bool:
@@ -283,11 +293,7 @@ def _assignment_starts(text: str) -> list[int]:
 
 
 def _assignments(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
-    if len(text) < PREFILTER_CHARS:
-        found: Iterator[re.Match[str]] = _ASSIGNMENT.finditer(text)
-    else:
-        found = _matches_at(_ASSIGNMENT, text, _assignment_starts(text))
-    for m in found:
+    for m in _prefiltered(_ASSIGNMENT, text, _assignment_starts):
         value = m.group(1)
         if value.casefold() in _PLACEHOLDERS or _PSEUDONYM.match(value):
             continue
@@ -375,11 +381,7 @@ def _token_starts(text: str) -> Iterator[int]:
 
 
 def _high_entropy_tokens(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
-    if len(text) < PREFILTER_CHARS:
-        found: Iterator[re.Match[str]] = _CANDIDATE.finditer(text)
-    else:
-        found = _matches_at(_CANDIDATE, text, _token_starts(text))
-    for m in found:
+    for m in _prefiltered(_CANDIDATE, text, _token_starts):
         if _high_entropy(m.group()):
             yield m.span()
 

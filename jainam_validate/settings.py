@@ -61,8 +61,7 @@ def misspelled(environ: Mapping[str, str], dotenv: Mapping[str, str]) -> list[st
             if not name.upper().startswith(_PREFIX) or name in VARIABLES:
                 continue
             # judged without the prefix every name shares, which would make anything "close"
-            tails = [known[len(_PREFIX) :] for known in VARIABLES]
-            guess = difflib.get_close_matches(name.upper()[len(_PREFIX) :], tails, n=1)
+            guess = difflib.get_close_matches(name.upper()[len(_PREFIX) :], _TAILS, n=1)
             hint = (
                 f"did you mean {_PREFIX}{guess[0]}?" if guess else ".env.example lists every name"
             )
@@ -73,6 +72,7 @@ def misspelled(environ: Mapping[str, str], dotenv: Mapping[str, str]) -> list[st
 
 
 _PREFIX = "JAINAM_"
+_TAILS = [name[len(_PREFIX) :] for name in VARIABLES]
 
 
 class AccountType(StrEnum):

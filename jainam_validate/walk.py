@@ -86,33 +86,32 @@ _TEXT = {str}
 _OPENINGS = repeat(tuple(OPENS))
 
 
+def _mergeable(types: set[type]) -> bool:
+    """Equal values of these types are written alike, so a column of them may be read once per
+    value: text, ints and booleans (and nulls), all hashable; not floats or Decimals (0.0 and
+    -0.0, 1.0 and 1.00 are equal but written differently), nor containers."""
+    return types - {type(None)} <= _MERGEABLE
+
+
 def _distinct(column: list[Any], types: set[type]) -> Iterable[Any]:
-    """The values of a column, each once, in order; equal values of different types (1, 1.0,
-    True) all stay, since each has its own text, and so do equal floats (0.0, -0.0). A list or
-    an object makes it every value."""
-    if float in types:
+    """The values of a column (whose value ``types`` are given), each once, in order; equal
+    values of different types (1, True) all stay, since each has its own text. A column that
+    is not :func:`_mergeable` is every value."""
+    if not _mergeable(types):
         return column
-    try:
-        if len(types) == 1:
-            return dict.fromkeys(column)
-        return (value for _, value in dict.fromkeys(zip(map(type, column), column, strict=True)))
-    except TypeError:
-        return column
+    if len(types) == 1:
+        return dict.fromkeys(column)
+    return (value for _, value in dict.fromkeys(zip(map(type, column), column, strict=True)))
 
 
 def each_distinct(column: list[Any], cell: Callable[[Any], Any]) -> list[Any]:
     """``[cell(v) for v in column]``, calling ``cell`` once per distinct value (in order of
-    first appearance); values equal across types (1, 1.0, True) are never merged, nor floats
-    or Decimals (0.0 and -0.0, 1.0 and 1.00 are equal but written differently)."""
-    kinds = set(map(type, column))
-    kinds.discard(type(None))
-    if len(kinds) <= 1 and kinds <= _MERGEABLE:
-        try:
-            done = {value: cell(value) for value in dict.fromkeys(column)}
-        except TypeError:  # a list or an object in the column
-            pass
-        else:
-            return list(map(done.__getitem__, column))
+    first appearance) when the column is :func:`_mergeable` and of one type besides nulls
+    (1 and True would share one answer)."""
+    types = set(map(type, column))
+    if _mergeable(types) and len(types - {type(None)}) <= 1:
+        done = {value: cell(value) for value in dict.fromkeys(column)}
+        return list(map(done.__getitem__, column))
     return list(map(cell, column))
 
 
