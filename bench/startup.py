@@ -1,4 +1,5 @@
-"""Start-up and a whole pass: wall time of ``jainam-validate --help`` and ``--version`` next to
+"""Start-up and a whole pass: wall time of ``jainam-validate --help``, ``run --help`` (the
+largest command's help, examples included) and ``--version`` next to
 ``python -c pass`` (the interpreter's floor), and of ``jainam-validate run --sim`` (a complete
 validation pass against the in-process simulator, evidence folder and report included). Each
 command gets one untimed warm-up run (page cache), then the timed runs are interleaved
@@ -50,6 +51,7 @@ def run_startup(runs: int, *, workdir: Path, budget: Budget) -> list[Figure]:
         "python -c pass": [PYTHON, "-c", "pass"],
         "jainam-validate --version": [CLI, "--version"],
         "jainam-validate --help": [CLI, "--help"],
+        "jainam-validate run --help": [CLI, "run", "--help"],
     }
     walls = _timed(commands, runs, workdir=workdir, budget=budget, cap_s=30)
     rows = []
@@ -61,7 +63,11 @@ def run_startup(runs: int, *, workdir: Path, budget: Budget) -> list[Figure]:
     print_table(["command", "n", "median", "min", "max"], rows, title="start-up (wall time)")
     floor = median(walls["python -c pass"]) or 0.0
     figures = [Figure("startup", "python -c pass (floor)", "-", f"{floor:.0f} ms", None, floor)]
-    for name in ("jainam-validate --help", "jainam-validate --version"):
+    for name in (
+        "jainam-validate --help",
+        "jainam-validate run --help",
+        "jainam-validate --version",
+    ):
         value = median(walls[name]) or 0.0
         figures.append(
             Figure(

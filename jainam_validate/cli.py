@@ -7,41 +7,60 @@ one line on stderr, no traceback, no locals. Heavy modules are imported inside t
 else to stderr.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from typer.exceptions import TyperException
 
 from jainam_validate import __version__
 from jainam_validate.options import (
+    AccountProfile,
+    Against,
     AllowEmpty,
+    Baseline,
     Book,
     Breaker,
     ConnectTimeout,
     DayOrNet,
+    DayOrNetOpt,
+    Delay,
+    DriftSim,
     EvidenceDir,
+    Fault,
     Force,
+    HelpCommand,
+    Host,
+    Iterations,
     JsonOut,
+    Junit,
     Label,
+    Live,
+    MdPrefix,
     NoColor,
+    PolicyFile,
+    Port,
     Rate,
     ReadTimeout,
     Record,
     Replay,
     ReplayLatencyOpt,
     Retries,
+    RunDir,
+    ServeEmpty,
     Sim,
     SimProfile,
+    Threshold,
     Verbose,
+    Warmup,
+    completion_option,
+    epilog,
 )
 from jainam_validate.targets import (
     DEFAULTS,
@@ -64,9 +83,6 @@ from jainam_validate.terminal import (
     show_simulator,
     show_sources,
 )
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     name="jainam-validate",
@@ -152,13 +168,22 @@ def _root(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
     traceback: Annotated[bool, typer.Option("--traceback", hidden=True)] = False,
+    show_completion: Annotated[str | None, completion_option("--show-completion", "Print")] = None,
+    install_completion: Annotated[
+        str | None, completion_option("--install-completion", "Install")
+    ] = None,
 ) -> None:
     """Validate a Jainam XTS integration: log in, fetch books, time and redact every call."""
     _DEBUG.traceback = traceback
 
 
+def _command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command with click-style argument names and its examples at the end."""
+    return app.command(name, cls=HelpCommand, epilog=epilog(name))
+
+
 # -- login -----------------------------------------------------------------------------------
-@app.command()
+@_command("login")
 def login(
     click_ctx: typer.Context,
     no_cache: Annotated[
@@ -207,21 +232,15 @@ def login(
 
 
 # -- fetch -----------------------------------------------------------------------------------
-@app.command()
+@_command("fetch")
 def fetch(
     click_ctx: typer.Context,
-    flow: Annotated[Book, typer.Argument(help="Which book to fetch.")],
-    iterations: Annotated[
-        int, typer.Option("--iterations", "-n", min=1, max=10_000, metavar="N", help="Samples.")
-    ] = 1,
-    day_or_net: Annotated[
-        DayOrNet, typer.Option("--day-or-net", help="Positions view (positions only).")
-    ] = DayOrNet.NetWise,
+    flow: Annotated[Book, typer.Argument(metavar="BOOK", help="positions, holdings or tradebook.")],
+    iterations: Iterations = None,
+    day_or_net: DayOrNetOpt = DayOrNet.NetWise,
     allow_empty: AllowEmpty = None,
     label: Label = None,
-    junit: Annotated[
-        Path | None, typer.Option("--junit", metavar="FILE", help="Also write JUnit XML.")
-    ] = None,
+    junit: Junit = None,
     retries: Retries = DEFAULTS.retries,
     rate: Rate = DEFAULTS.rate,
     breaker: Breaker = DEFAULTS.breaker,
@@ -260,7 +279,7 @@ def fetch(
                 allow_empty=allowed_empty([b.value for b in allow_empty or []]),
                 label=label,
                 flows=(flow.value,),
-                iterations=iterations,
+                iterations=iterations or 1,
                 day_or_net=day_or_net.value,
             )
             result = execute(
@@ -272,39 +291,15 @@ def fetch(
 
 
 # -- run -------------------------------------------------------------------------------------
-@app.command()
+@_command("run")
 def run(
     click_ctx: typer.Context,
-    iterations: Annotated[
-        int | None,
-        typer.Option(
-            "--iterations", "-n", min=1, max=10_000, metavar="N", help="Samples per flow [1]."
-        ),
-    ] = None,
-    warmup: Annotated[
-        int | None,
-        typer.Option(
-            "--warmup", min=0, metavar="N", help="First samples not in the stats (logged)."
-        ),
-    ] = None,
-    threshold: Annotated[
-        list[str] | None,
-        typer.Option("--threshold", metavar="FLOW=MS", help="On the p95, repeatable; books: 5000."),
-    ] = None,
-    policy: Annotated[
-        Path | None,
-        typer.Option(
-            "--policy",
-            metavar="FILE",
-            help="TOML policy file ([tool.jainam-validate]: thresholds, iterations, warmup).",
-        ),
-    ] = None,
-    junit: Annotated[
-        Path | None, typer.Option("--junit", metavar="FILE", help="Also write JUnit XML.")
-    ] = None,
-    day_or_net: Annotated[
-        DayOrNet, typer.Option("--day-or-net", help="Positions view.")
-    ] = DayOrNet.NetWise,
+    iterations: Iterations = None,
+    warmup: Warmup = None,
+    threshold: Threshold = None,
+    policy: PolicyFile = None,
+    junit: Junit = None,
+    day_or_net: DayOrNetOpt = DayOrNet.NetWise,
     allow_empty: AllowEmpty = None,
     label: Label = None,
     retries: Retries = DEFAULTS.retries,
@@ -366,14 +361,10 @@ def run(
 
 
 # -- report ----------------------------------------------------------------------------------
-@app.command("report")
+@_command("report")
 def report_command(
-    run_dir: Annotated[
-        Path | None, typer.Argument(help="Run folder [default: the newest in --evidence-dir].")
-    ] = None,
-    junit: Annotated[
-        Path | None, typer.Option("--junit", metavar="FILE", help="Also write JUnit XML.")
-    ] = None,
+    run_dir: RunDir = None,
+    junit: Junit = None,
     evidence_dir: EvidenceDir = None,
     json_out: JsonOut = False,
     no_color: NoColor = False,
@@ -401,20 +392,13 @@ def report_command(
 
 
 # -- drift -----------------------------------------------------------------------------------
-@app.command()
+@_command("drift")
 def drift(
-    cassette_dir: Annotated[Path, typer.Argument(help="The recorded cassette (the baseline).")],
-    against: Annotated[
-        Path | None, typer.Option("--against", help="Compare with this cassette (or run folder).")
-    ] = None,
-    sim: Annotated[
-        bool, typer.Option("--sim", help="Compare with a fresh pass on the simulator.")
-    ] = False,
+    cassette_dir: Baseline,
+    against: Against = None,
+    sim: DriftSim = False,
     sim_profile: SimProfile = Profile.investor,
-    live: Annotated[
-        bool,
-        typer.Option("--live", help="Compare with a fresh pass against the configured broker."),
-    ] = False,
+    live: Live = False,
     evidence_dir: EvidenceDir = None,
     json_out: JsonOut = False,
     no_color: NoColor = False,
@@ -448,9 +432,9 @@ def drift(
 
 
 # -- audit -----------------------------------------------------------------------------------
-@app.command()
+@_command("audit")
 def audit(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to scan.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Files or folders to scan.")],
     json_out: JsonOut = False,
     no_color: NoColor = False,
     verbose: Verbose = False,
@@ -492,7 +476,7 @@ def audit(
 
 
 # -- store-creds ---------------------------------------------------------------------------
-@app.command("store-creds")
+@_command("store-creds")
 def store_creds(
     from_env: Annotated[
         bool, typer.Option("--from-env", help="Copy the four secrets from the environment/.env.")
@@ -550,28 +534,15 @@ def _hidden_prompt(name: str) -> str:
 
 
 # -- simulate --------------------------------------------------------------------------------
-@app.command()
+@_command("simulate")
 def simulate(
-    port: Annotated[
-        int, typer.Option("--port", min=0, max=65535, help="0 picks a free port.")
-    ] = 8765,
-    host: Annotated[str, typer.Option("--host", help="Loopback address to bind.")] = "127.0.0.1",
-    profile: Annotated[Profile, typer.Option("--profile")] = Profile.investor,
-    fault: Annotated[
-        list[str] | None, typer.Option("--fault", help="FLOW=KIND, repeatable.")
-    ] = None,
-    delay: Annotated[
-        list[str] | None, typer.Option("--delay", help="FLOW=MS server delay, repeatable.")
-    ] = None,
-    empty: Annotated[
-        list[Book] | None, typer.Option("--empty", help="Serve this book as 'Data Not Available'.")
-    ] = None,
-    md_prefix: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--md-prefix", help="Market-data prefix(es) served (default /apibinarymarketdata)."
-        ),
-    ] = None,
+    port: Port = 8765,
+    host: Host = "127.0.0.1",
+    profile: AccountProfile = Profile.investor,
+    fault: Fault = None,
+    delay: Delay = None,
+    empty: ServeEmpty = None,
+    md_prefix: MdPrefix = None,
     no_color: NoColor = False,
     verbose: Verbose = False,
 ) -> None:

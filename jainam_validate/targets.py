@@ -8,7 +8,6 @@ yields a :class:`BrokerContext` (settings, layers, keyring store, redactor, the 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -54,9 +53,16 @@ class BrokerOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> BrokerOptions:
-        """Take this dataclass's fields, by name, from a command's parsed parameters."""
+        """Take this dataclass's fields, by name, from a command's parsed parameters. Click
+        keeps a choice or a path there as the text typed (Typer converts only the arguments
+        it passes to the command), so those fields are converted here."""
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in params.items() if k in names})
+        given: dict[str, Any] = {
+            k: _AS.get(k, _same)(v) if v is not None else None
+            for k, v in params.items()
+            if k in names
+        }
+        return cls(**given)
 
     def pass_options(self, command: str) -> PassOptions:
         """The PassOptions these flags imply; a command adds its own with ``replace``."""
@@ -80,6 +86,18 @@ class BrokerOptions:
 
 
 #: The defaults, for the CLI's option declarations.
+def _same(value: Any) -> Any:
+    return value
+
+
+#: BrokerOptions fields whose command-line text needs a type of its own.
+_AS: dict[str, Callable[[Any], Any]] = {
+    "sim_profile": Profile,
+    "replay_latency": ReplayLatency,
+    "record": Path,
+    "replay": Path,
+    "evidence_dir": Path,
+}
 DEFAULTS = BrokerOptions()
 
 
@@ -210,6 +228,8 @@ def _replay(
         layers = Layers(env, {}, None, sim=placeholders, sim_source="replay")
         settings = Settings.resolve(layers, evidence_dir=options.evidence_dir)
         debug(f"replaying {len(recorded.exchanges)} exchanges from {folder} on {server.base_url}")
+        import hashlib  # here, not at the top: --help's start-up is a benchmark target
+
         target = {
             "kind": "replay",
             "cassette": folder.resolve().name,

@@ -201,7 +201,10 @@ def show_verdict(io: Io, manifest: RunManifest) -> None:
 
     note = report.target_banner(manifest)
     if note is not None:
-        io.out.print(note, style="bold yellow", markup=False, highlight=False)
+        # two lines by design: at 80 columns a wrap would cut the sentence anywhere
+        head, _, tail = note.partition("; ")
+        for line in (f"{head};", tail) if tail else (head,):
+            io.out.print(line, style="bold yellow", markup=False, highlight=False)
     style = {"PASS": "bold green", "FAIL": "bold red"}.get(
         report.run_verdict(manifest).value, "bold yellow"
     )

@@ -69,6 +69,11 @@ def test_the_run_table_reads_whole_at_80_columns(tmp_path: Path) -> None:
     table = result.stdout.split("checks")[0]
     assert "login_interactive" in table and "…" not in table
     assert max(len(line) for line in table.splitlines()) <= 80
+    # the NOT LIVE banner breaks where its sentence does, not wherever 80 columns fall
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("NOT LIVE EVIDENCE"))
+    assert lines[at].endswith("built-in XTS simulator;")
+    assert lines[at + 1] == "it proves the harness, not the broker."
 
 
 def test_check_shows_the_broker_root_placeholders_and_next_steps(
