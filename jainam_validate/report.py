@@ -282,7 +282,8 @@ def _deviations(view: RunView) -> list[str]:
     return out
 
 
-def _residual_risks(view: RunView) -> list[str]:
+def residual_risks(view: RunView) -> list[str]:
+    """What this run cannot prove, one markdown sentence each (report.md, the story)."""
     m = view.manifest
     risks = []
     note = target_banner(m)
@@ -411,7 +412,7 @@ def render(view: RunView) -> str:
     lines += _holdings_pnl(view)
     lines += ["", "## Deviations and mitigations", ""]
     lines += _deviations(view) or ["None: every call answered `ok`."]
-    lines += ["", "## Residual risks", ""] + [f"- {r}" for r in _residual_risks(view)]
+    lines += ["", "## Residual risks", ""] + [f"- {r}" for r in residual_risks(view)]
     lines += [
         "",
         "## Calls",
