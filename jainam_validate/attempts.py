@@ -45,13 +45,17 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def interpret(raw: RawExchange, then: Callable[[Verdict], T]) -> tuple[Verdict, T, float | None]:
-    """Classify ``raw`` and run ``then`` on its verdict, timed together: (verdict, what ``then``
-    returned, transform_ms). transform_ms covers parsing too (docs/contract.md) and is None
-    when no HTTP response arrived."""
+def interpret(
+    raw: RawExchange,
+    then: Callable[[Verdict], T],
+    classifier: Callable[[RawExchange], Verdict] = classify,
+) -> tuple[Verdict, T, float | None]:
+    """Classify ``raw`` (as XTS answers, or with ``classifier``) and run ``then`` on its
+    verdict, timed together: (verdict, what ``then`` returned, transform_ms). transform_ms
+    covers parsing too (docs/contract.md) and is None when no HTTP response arrived."""
     t0 = time.perf_counter()
     with collector_paused():
-        verdict = classify(raw)
+        verdict = classifier(raw)
         made = then(verdict)
     elapsed = round((time.perf_counter() - t0) * 1000.0, 3)
     return verdict, made, (elapsed if raw.status is not None else None)

@@ -24,7 +24,7 @@ from jainam_validate.verdict import Status, TargetKind
 from jainam_validate.xts import BOOKS, Flow, flow_rank
 
 #: Checks are listed in the order a pass exercises them.
-CHECK_KINDS = ("session", "live_capture", "flow", "latency", "holdings_pnl")
+CHECK_KINDS = ("session", "live_capture", "flow", "latency", "holdings_pnl", "iv2")
 
 
 def check_rank(name: str) -> tuple[int, tuple[int, str]]:
@@ -59,6 +59,7 @@ class PassFacts:
     interrupted: bool = False
     priced: Mapping[str, Any] | None = None  # PnlResult.check() of the last priced holdings
     iterations: int = 1  # samples asked for per book (warm-up excluded)
+    iv2: Mapping[str, CheckResult] | None = None  # the cross-check's, when it ran
 
 
 def _not_reached(facts: PassFacts) -> CheckResult:
@@ -291,12 +292,16 @@ def release_checks(
     checks["live_capture"] = capture_check(facts, records)
     for flow in facts.books:
         checks[f"flow:{flow}"] = book_check(flow, summaries.get(flow), facts)
+    iv2 = facts.iv2 or {}
     for flow, limit in sorted(facts.thresholds_ms.items(), key=lambda kv: flow_rank(kv[0])):
-        checks[f"latency:{flow}"] = latency_check(
-            flow, limit, summaries.get(flow), checks.get(f"flow:{flow}"), facts
-        )
+        # an application book's latency says as much as its IV2 check proved
+        book = checks.get(f"flow:{flow}") or iv2.get(f"iv2:{flow.removeprefix('app_')}")
+        if flow.startswith("app_") and not iv2:
+            continue  # no application was asked in this pass: nothing to gate
+        checks[f"latency:{flow}"] = latency_check(flow, limit, summaries.get(flow), book, facts)
     if facts.pnl:
         checks["holdings_pnl"] = pnl_check(
             facts, summaries.get("holdings"), checks.get("flow:holdings"), summaries.get("quotes")
         )
+    checks.update(iv2)
     return checks

@@ -68,14 +68,26 @@ def is_allowed(method: str, path: str, market_prefixes: tuple[str, ...]) -> bool
 
 
 class ReadOnlyTransport(httpx.BaseTransport):
-    """Wraps the real transport and refuses every request outside the allow-list."""
+    """Wraps the real transport and refuses every request outside the allow-list (XTS's, or
+    ``only``: the exact (method, path) pairs a client of the application may send)."""
 
-    def __init__(self, inner: httpx.BaseTransport, market_prefixes: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        market_prefixes: tuple[str, ...],
+        only: frozenset[tuple[str, str]] | None = None,
+    ) -> None:
         self._inner = inner
         self._market_prefixes = market_prefixes
+        self._only = only
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if not is_allowed(request.method, request.url.path, self._market_prefixes):
+        path = request.url.path
+        if (
+            (request.method.upper(), path) not in self._only
+            if self._only is not None
+            else not is_allowed(request.method, path, self._market_prefixes)
+        ):
             raise errors.ReadOnlyViolation(
                 f"refused {request.method} {request.url.path}: jainam-validate only sends logins, "
                 "book reads and quotes"
@@ -149,6 +161,7 @@ class XtsClient:
         timeouts: Timeouts = Timeouts(),
         extra_market_prefixes: tuple[str, ...] = (),
         rate_limiter: RateLimiter | None = None,
+        only: frozenset[tuple[str, str]] | None = None,
     ) -> None:
         self.root = root.rstrip("/")
         self._limiter = rate_limiter
@@ -158,7 +171,7 @@ class XtsClient:
         secure = self.root.startswith("https://")
         inner = transport if transport is not None else httpx.HTTPTransport(verify=secure)
         self._http = httpx.Client(
-            transport=ReadOnlyTransport(inner, prefixes),
+            transport=ReadOnlyTransport(inner, prefixes, only),
             timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
             follow_redirects=False,
             headers={"User-Agent": "jainam-validate"},

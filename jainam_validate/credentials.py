@@ -26,6 +26,10 @@ CREDENTIAL_NAMES: tuple[str, ...] = (
     "JAINAM_MARKET_API_KEY",
     "JAINAM_MARKET_API_SECRET",
 )
+#: The application's API key (IV2): an optional fifth secret, kept like the four.
+APP_KEY_NAME = "JAINAM_APP_API_KEY"
+#: Every name the keyring may hold a value for.
+KEYRING_NAMES: tuple[str, ...] = (*CREDENTIAL_NAMES, APP_KEY_NAME)
 #: Session tokens a user may hand over to reuse a session (env or .env only).
 SESSION_TOKEN_NAMES: tuple[str, str] = (
     "JAINAM_INTERACTIVE_SESSION_TOKEN",

@@ -84,6 +84,9 @@ class RunManifest(BaseModel):
     checks: dict[str, CheckResult] = Field(default_factory=dict)
     leak_guard: dict[str, int] = Field(default_factory=dict)
     cassette: str | None = None
+    #: the IV2 cross-check with the application under test, when it ran: ``app_host``,
+    #: ``broker``, ``mode``, and per book the comparison (or the reason there is none)
+    iv2: dict[str, Any] | None = None
     exit_code: int | None = None
     verdict: str | None = None
     error: str | None = None

@@ -94,3 +94,16 @@ def md(text: str) -> str:
     to rendered text. None of those can hide a destination or forge structure.
     """
     return _MD_SPECIAL.sub(lambda m: "\\" + m.group(), visible(text).strip(" "))
+
+
+#: Values that cannot form any markdown or HTML construct, left unescaped for a readable raw
+#: file: timestamps, run ids, IP hosts and decimals (a digit first and no ``/``, ``@`` or
+#: space, so no URL, e-mail or marker can form) and lowercase names such as ``flow:holdings``
+#: or ``http_error`` (an intraword ``_`` is inert). Everything else goes through ``md``.
+_PLAIN = re.compile(r"-?[0-9][0-9A-Za-z:.-]*|[a-z][a-z0-9_]*(?::[a-z0-9_]+)?")
+
+
+def cell(text: object) -> str:
+    """Any value for a markdown table cell or line: inert (``-`` for None)."""
+    value = "-" if text is None else str(text)
+    return value if _PLAIN.fullmatch(value) else md(value)

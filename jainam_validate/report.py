@@ -31,7 +31,9 @@ from jainam_validate.evidence import (
     read_manifest,
     read_timings,
 )
-from jainam_validate.inert import md
+from jainam_validate.inert import cell, md
+from jainam_validate.iv2 import NOT_COMPARED
+from jainam_validate.report_books import holdings_pnl, iv2_section
 from jainam_validate.stats import summarise
 from jainam_validate.timing import Outcome, TimingRecord
 from jainam_validate.verdict import Status, Verdict, banner, headline, status_of, verdict_of
@@ -98,20 +100,10 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-#: Values that cannot form any markdown or HTML construct, left unescaped for a readable raw
-#: file: timestamps, run ids, IP hosts and decimals (a digit first and no ``/``, ``@`` or
-#: space, so no URL, e-mail or marker can form) and lowercase names such as ``flow:holdings``
-#: or ``http_error`` (an intraword ``_`` is inert). Everything else goes through ``md``.
-_PLAIN = re.compile(r"-?[0-9][0-9A-Za-z:.-]*|[a-z][a-z0-9_]*(?::[a-z0-9_]+)?")
-
-
 _OWN_WORDS = re.compile(r"[A-Za-z0-9 :;,.()_'-]*")
 
 
-def _cell(text: object) -> str:
-    """Any value for a markdown table cell or line: inert (see :mod:`jainam_validate.inert`)."""
-    value = "-" if text is None else str(text)
-    return value if _PLAIN.fullmatch(value) else md(value)
+_cell = cell  # any value for a markdown table cell or line, inert
 
 
 def statuses(manifest: RunManifest) -> dict[str, Status]:
@@ -295,6 +287,16 @@ def residual_risks(view: RunView) -> list[str]:
             f"{', '.join(small)}: fewer than 20 samples, so p95 is close to the maximum of a "
             "few calls; use `--iterations 20` or more for a stable percentile."
         )
+    if m.command == "run" and m.iv2 is None:
+        risks.append(
+            "IV2 was not exercised: `JAINAM_APP_URL` was not set, so nothing here shows that "
+            "the application displays the broker's data."
+        )
+    elif m.iv2 is not None:
+        risks.append(
+            "IV2 read the application's books once, right after the broker's: a trade placed "
+            "in between shows as a difference. " + NOT_COMPARED
+        )
     if m.account_type == "dealer":
         risks.append(
             "Dealer account: books are read through the dealer routes with clientID "
@@ -409,7 +411,8 @@ def render(view: RunView) -> str:
             f"{_ms(s.cold_api_ms_median)} | {_ms(s.warm_api_ms_median)} |"
         )
     lines += ["", "### Chart", ""] + _chart(m)
-    lines += _holdings_pnl(view)
+    lines += holdings_pnl(m, (view.samples.get(Flow.HOLDINGS) or {}).get("rows") or [])
+    lines += iv2_section(m)
     lines += ["", "## Deviations and mitigations", ""]
     lines += _deviations(view) or ["None: every call answered `ok`."]
     lines += ["", "## Residual risks", ""] + [f"- {r}" for r in residual_risks(view)]
@@ -442,46 +445,15 @@ def render(view: RunView) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _holdings_pnl(view: RunView) -> list[str]:
-    check = view.manifest.checks.get("holdings_pnl")
-    if check is None:
-        return []
-    extra = check.model_extra or {}
-    lines = [
-        "",
-        "## Holdings P&L from live quotes (AC3)",
-        "",
-        f"Result: {status_of(check.status).value}. {_cell(check.detail)}",
-    ]
-    problems = extra.get("problems") or []
-    lines += [f"- not priced: {_cell(p)}" for p in problems]
-    rows = (view.samples.get(Flow.HOLDINGS) or {}).get("rows") or []
-    if not rows or "ltp" not in rows[0]:
-        return lines
-    lines += [
-        "",
-        "| symbol | ISIN | qty | avg price | LTP | invested | current | P&L | P&L % |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        cells = [row.get(k) for k in ("symbol", "isin", "quantity", "buy_avg_price", "ltp",
-                                      "invested", "current", "pnl", "pnl_pct")]  # fmt: skip
-        lines.append("| " + " | ".join("-" if c is None else _cell(c) for c in cells) + " |")
-    if check.status == "pass":
-        lines.append(
-            f"| **total** | | | | | {_cell(extra.get('invested'))} | "
-            f"{_cell(extra.get('current'))} | **{_cell(extra.get('total_pnl'))}** | "
-            f"{_cell(extra.get('pnl_pct'))} |"
-        )
-    return lines
-
-
 #: How each check reads in the report's release-check table.
 _CHECK_TITLES = {
     "session:interactive": "Interactive session established",
     "session:market": "Market-data session established",
     "live_capture": "Live run captured with timestamps",
     "holdings_pnl": "Holdings P&L from live quotes (AC3)",
+    "iv2:positions": "Application shows the broker's positions (IV2)",
+    "iv2:holdings": "Application shows the broker's holdings (IV2)",
+    "iv2:tradebook": "Application shows the broker's trade book (IV2)",
 }
 
 

@@ -27,7 +27,12 @@ import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from jainam_validate import errors
-from jainam_validate.credentials import CREDENTIAL_NAMES, SESSION_TOKEN_NAMES, KeyringStore
+from jainam_validate.credentials import (
+    CREDENTIAL_NAMES,
+    KEYRING_NAMES,
+    SESSION_TOKEN_NAMES,
+    KeyringStore,
+)
 from jainam_validate.xts import MARKET_DATA_PREFIXES, PRO_CLIENT_ID
 
 Source = Literal["env", ".env", "keyring", "sim", "replay"]
@@ -46,6 +51,9 @@ VARIABLES: dict[str, str] = {
     "JAINAM_MARKET_SESSION_TOKEN": "reuse this market-data session token",
     "JAINAM_ACCOUNT_TYPE": "auto (default), investor or dealer",
     "JAINAM_EVIDENCE_DIR": "where run folders go, default ./evidence",
+    "JAINAM_APP_URL": "the application under test (OpenAlgo), e.g. http://127.0.0.1:5000: "
+    "adds the IV2 cross-check to run",
+    "JAINAM_APP_API_KEY": "the application's API key (a secret, like the four above)",
 }
 
 
@@ -152,7 +160,7 @@ class Layers:
             return Sourced(value=SecretStr(self.environ[name]), source="env")
         if self.dotenv.get(name):
             return Sourced(value=SecretStr(self.dotenv[name]), source=".env")
-        if use_keyring and self.keyring is not None and name in CREDENTIAL_NAMES:
+        if use_keyring and self.keyring is not None and name in KEYRING_NAMES:
             value = self.keyring.get(name)
             if value:
                 return Sourced(value=SecretStr(value), source="keyring")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jainam_validate.credentials import KeyringStore
+    from jainam_validate.crosscheck import AppTarget
     from jainam_validate.redact import Redactor
     from jainam_validate.settings import Layers, Settings
     from jainam_validate.simulator import SimConfig, Simulator
@@ -110,6 +111,35 @@ class BrokerContext:
     server: Simulator | None
     #: run.json ``target``: ``kind`` (live, simulator, replay) and, for a replay, the cassette.
     target: dict[str, str]
+    #: the application under test (IV2), when there is one to ask
+    app: AppTarget | None = None
+
+
+def app_target(layers: Layers, rate: float | None) -> AppTarget | None:
+    """The application ``JAINAM_APP_URL`` names, with its key; None when it is not set."""
+    from urllib.parse import urlsplit
+
+    from jainam_validate import errors
+    from jainam_validate.credentials import APP_KEY_NAME
+    from jainam_validate.crosscheck import APP_RATE_PER_S, AppTarget
+
+    url = layers.plain("JAINAM_APP_URL", "").rstrip("/")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise errors.ConfigError(
+            "JAINAM_APP_URL must be the application's root, e.g. http://127.0.0.1:5000 "
+            "(no path: the harness adds /api/v1/...)"
+        )
+    key = layers.lookup(APP_KEY_NAME)
+    if key is None:
+        raise errors.MissingCredential(
+            f"{APP_KEY_NAME} is not set: JAINAM_APP_URL asks for the IV2 cross-check, which "
+            "needs the application's API key (environment, .env, or `jainam-validate "
+            "store-creds`); or unset JAINAM_APP_URL"
+        )
+    return AppTarget(url, key.value, APP_RATE_PER_S if rate is None else rate)
 
 
 def check_record_folder(folder: Path | None, *, force: bool = False) -> Path | None:
@@ -173,8 +203,9 @@ def open_target(options: BrokerOptions, *, note: Note, debug: Note) -> Iterator[
     store = KeyringStore()
     layers = Layers(environ, dotenv, store)
     settings = Settings.resolve(layers, evidence_dir=options.evidence_dir)
+    app = app_target(layers, options.rate)
     try:
-        yield BrokerContext(settings, layers, store, redactor, None, {"kind": "live"})
+        yield BrokerContext(settings, layers, store, redactor, None, {"kind": "live"}, app)
     finally:
         line = store.fallback_note()
         if line:
@@ -186,9 +217,12 @@ def _simulator(
     options: BrokerOptions, environ: dict[str, str], redactor: Redactor, debug: Note
 ) -> Iterator[BrokerContext]:
     """The built-in simulator with its public demo credentials; no cached or env tokens."""
+    from pydantic import SecretStr
+
     from jainam_validate.credentials import CREDENTIAL_NAMES
+    from jainam_validate.crosscheck import AppTarget
     from jainam_validate.settings import Layers, Settings
-    from jainam_validate.simulator import DEMO_CREDENTIALS, SimConfig, Simulator
+    from jainam_validate.simulator import DEMO_APP_KEY, DEMO_CREDENTIALS, SimConfig, Simulator
 
     demo = dict(zip(CREDENTIAL_NAMES, DEMO_CREDENTIALS.values(), strict=True))
     with Simulator(SimConfig(profile=options.sim_profile.value)) as simulator:
@@ -196,7 +230,8 @@ def _simulator(
         layers = Layers(env, {}, None, sim=demo)
         settings = Settings.resolve(layers, evidence_dir=options.evidence_dir)
         debug(f"simulator ({options.sim_profile.value}) on {simulator.base_url}")
-        yield BrokerContext(settings, layers, None, redactor, simulator, {"kind": "simulator"})
+        app = AppTarget(simulator.base_url, SecretStr(DEMO_APP_KEY), options.rate or 0.0)
+        yield BrokerContext(settings, layers, None, redactor, simulator, {"kind": "simulator"}, app)
 
 
 @contextmanager

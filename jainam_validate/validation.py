@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,8 @@ from jainam_validate.xts import BOOKS, Flow
 if TYPE_CHECKING:
     import httpx
 
+    from jainam_validate.crosscheck import AppTarget, CrossCheckResult
+
 #: Progress sink: ("session", 0) once, then (flow, sample) before each call.
 Event = Callable[[str, int], None]
 #: Tokens this close to expiry are not reused from the cache.
@@ -78,6 +80,7 @@ class PassOptions:
     pnl: bool = False  # price holdings from live quotes (release check AC3)
     allow_empty: frozenset[str] = frozenset()  # books whose emptiness the user waived
     label: str | None = None  # free text for the evidence (a story id), leak-guarded
+    app: AppTarget | None = None  # the application to cross-check (IV2), after the books
     target: dict[str, str] = field(default_factory=lambda: {"kind": TargetKind.LIVE.value})
     invocation: dict[str, Any] = field(default_factory=dict)  # command and flags as given
     record: Path | None = None  # also write a sanitized cassette of every exchange here
@@ -160,6 +163,12 @@ def execute(
     on_record: Callable[[TimingRecord], None] | None = None,
 ) -> PassResult:
     """Run one pass and finish its folder. Raises JainamError (after writing the folder)."""
+    if options.app is not None:  # the application's books are gated like the broker's
+        from jainam_validate.policy import DEFAULT_APP_THRESHOLDS_MS
+
+        options = replace(
+            options, thresholds_ms={**DEFAULT_APP_THRESHOLDS_MS, **options.thresholds_ms}
+        )
     run = Pass(
         plan(settings, layers, options, store),
         options,
@@ -220,6 +229,8 @@ class Pass:
         self.session_failure: errors.JainamError | None = None  # no interactive session: why
         self.market_failure: errors.JainamError | None = None
         self.holdings_pnl: PnlResult | None = None
+        self.iv2: CrossCheckResult | None = None
+        self.transport = transport
         self.interrupted = False
         self.client = XtsClient(
             session_plan.root,
@@ -251,6 +262,8 @@ class Pass:
         try:
             self.on_event("session", 0)
             self.run_flows(self.open_sessions())
+            if self.options.app is not None:
+                self.cross_check(self.options.app)
         except errors.JainamError as exc:
             self.failure = exc
             if self.session is None:
@@ -334,6 +347,21 @@ class Pass:
                         self.on_event(Flow.QUOTES, sample)
                         self.holdings_pnl = self.price_holdings(session, result)
                     self.samples[flow] = result
+
+    def cross_check(self, app: AppTarget) -> None:
+        """IV2: the application's books against the last usable sample of each broker book."""
+        from jainam_validate.crosscheck import CrossCheck
+
+        check = CrossCheck(
+            app, self.harness.log, self.harness.redactor,
+            timeouts=self.options.timeouts, transport=self.transport,
+            logged_in=self.session is not None and self.session.origin == "login",
+        )  # fmt: skip
+        books = {
+            book.value: self.samples[book].rows if book in self.samples else None for book in BOOKS
+        }
+        self.iv2 = check.run(books)
+        self.manifest.iv2 = self.iv2.document
 
     def price_holdings(self, session: Session, result: FlowResult) -> PnlResult:
         """Quote every holding (batches of 50, each its own quotes sample) and compute P&L."""
@@ -427,6 +455,7 @@ class Pass:
             interrupted=self.interrupted,
             priced=self.holdings_pnl.check() if self.holdings_pnl is not None else None,
             iterations=max(options.iterations - options.warmup, 1),
+            iv2=self.iv2.checks if self.iv2 is not None else None,
         )
 
     def _decide(
@@ -445,8 +474,13 @@ class Pass:
         if failure is not None:
             codes.append(failure.exit_code)
             manifest.error = f"{type(failure).__name__}: {failure}"
-        # A token rejected for good (the final attempt of a sample), not one renewed on the way.
-        if any(s.outcomes.get(Outcome.AUTH_ERROR.value) for s in manifest.flows.values()):
+        # A token rejected for good (the final attempt of a sample), not one renewed on the way;
+        # the broker's only: the application's rejected key fails its IV2 checks (exit 1).
+        if any(
+            s.outcomes.get(Outcome.AUTH_ERROR.value)
+            for f, s in manifest.flows.items()
+            if not f.startswith("app_")
+        ):
             codes.append(ExitCode.AUTH)
         if no_response_at_all(records):
             codes.append(ExitCode.UNREACHABLE)  # with reused tokens too: no login to say it

@@ -20,10 +20,19 @@ class Flow(StrEnum):
     HOLDINGS = "holdings"
     TRADEBOOK = "tradebook"
     QUOTES = "quotes"
+    # the application under test (IV2): its own REST API, after the broker books
+    APP_PING = "app_ping"
+    APP_ANALYZER = "app_analyzer"
+    APP_POSITIONS = "app_positions"
+    APP_HOLDINGS = "app_holdings"
+    APP_TRADEBOOK = "app_tradebook"
+    APP_SYMBOL = "app_symbol"
 
 
 #: The three books, in the order a pass reads them.
 BOOKS: tuple[Flow, ...] = (Flow.POSITIONS, Flow.HOLDINGS, Flow.TRADEBOOK)
+#: The application's books, each the counterpart of the broker book of the same position.
+APP_BOOKS: tuple[Flow, ...] = (Flow.APP_POSITIONS, Flow.APP_HOLDINGS, Flow.APP_TRADEBOOK)
 #: Flows in the order a pass runs them (reports list them so, whatever run.json sorts to).
 FLOW_ORDER: tuple[Flow, ...] = tuple(Flow)
 

@@ -26,6 +26,8 @@ from jainam_validate.simulator.responses import (
 )
 from jainam_validate.simulator.scenario import (
     BOOK_ONLY_FAULTS,
+    BROKER_FLOWS,
+    DEMO_APP_KEY,
     DEMO_CREDENTIALS,
     FAULT_KINDS,
     FLOW_ONLY_FAULTS,
@@ -39,7 +41,9 @@ from jainam_validate.simulator.server import SimRequest, Simulator
 
 __all__ = [
     "BOOK_ONLY_FAULTS",
+    "BROKER_FLOWS",
     "DEEP_JSON_LEVELS",
+    "DEMO_APP_KEY",
     "DEMO_CREDENTIALS",
     "FAULT_KINDS",
     "FLOWS",

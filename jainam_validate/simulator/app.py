@@ -21,6 +21,7 @@ from jainam_validate.simulator import leaky
 from jainam_validate.simulator import responses as r
 from jainam_validate.simulator.book import Account, Book
 from jainam_validate.simulator.faults import Faults
+from jainam_validate.simulator.openalgo import APP_FLOWS, OpenAlgoApp
 from jainam_validate.simulator.responses import JsonObj, Response
 from jainam_validate.simulator.scenario import PRO_CLIENT_ID, SimConfig
 from jainam_validate.simulator.sessions import SessionKind, Sessions
@@ -88,6 +89,7 @@ class XtsApp:
         self._cache: dict[tuple[str, ...], bytes] = {}
         self._trade_ids: set[str] = set()
         self._routes = self._build_routes()
+        self.openalgo = OpenAlgoApp(self.book, config.app_key, dict(config.faults), _same)
 
     # -- routing -----------------------------------------------------------------------------
 
@@ -110,7 +112,14 @@ class XtsApp:
             routes[("POST", f"{md}/auth/login")] = ("login_market", self._login_market)
             routes[("DELETE", f"{md}/auth/logout")] = ("logout_market", self._logout_md)
             routes[("POST", f"{md}/instruments/quotes")] = ("quotes", self._quotes)
+        # the application under test on the same port (OpenAlgo accepts a trailing slash)
+        for path, flow in APP_FLOWS.items():
+            for route in (path, path + "/"):
+                routes[("POST", route)] = (flow, self._application(flow))
         return routes
+
+    def _application(self, flow: str) -> Handler:
+        return lambda req: self.openalgo.handle(flow, req.body)
 
     def handle(self, req: Request) -> Reply:
         entry = self._routes.get((req.method, req.path))
@@ -477,6 +486,7 @@ class XtsApp:
 
     def sensitive_values(self) -> list[str]:
         values: set[str] = set(self.config.credentials.values())
+        values.add(self.config.app_key)
         values.add(self.book.user_id)
         values.update(self.book.client_codes())
         for account in self.book.accounts():

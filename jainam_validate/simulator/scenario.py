@@ -47,6 +47,20 @@ FLOWS: tuple[str, ...] = (
     "quotes",
     "logout_interactive",
     "logout_market",
+    # the application under test (OpenAlgo's REST API, see ``openalgo``)
+    "app_ping",
+    "app_analyzer",
+    "app_positions",
+    "app_holdings",
+    "app_tradebook",
+    "app_symbol",
+)
+APP_FLOWS: frozenset[str] = frozenset(f for f in FLOWS if f.startswith("app_"))
+#: The broker's own flows (XTS), in ``FLOWS`` order.
+BROKER_FLOWS: tuple[str, ...] = tuple(f for f in FLOWS if f not in APP_FLOWS)
+#: The generic fault kinds that make sense in front of the application too (HTTP and transport).
+APP_TRANSPORT_FAULTS: frozenset[str] = frozenset(
+    {"html500", "nginx502", "nginx503", "http429", "timeout", "reset", "truncated_json"}
 )
 
 FAULT_KINDS: tuple[str, ...] = (
@@ -79,6 +93,11 @@ FAULT_KINDS: tuple[str, ...] = (
     "userid_list",  # logins only: 200 success, userID is a list of two user ids
     "huge_numbers",  # holdings only: 200 success, plus rows with 21-digit quantity and price
     "long_symbol",  # books only: 200 success, one row's symbol is 150 000 characters long
+    # the application's (IV2), each on one app flow
+    "stale_holding",  # app_holdings: one holding one share short of the broker's
+    "missing_trade",  # app_tradebook: the last fill missing
+    "analyzer_mode",  # app_analyzer: the application is in analyzer (sandbox) mode
+    "session_broken",  # app_positions: position book HTTP 500, the other books empty
 )
 BOOK_FLOWS: frozenset[str] = frozenset({"positions", "holdings", "tradebook"})
 #: Fault kinds that apply to every book flow and to nothing else.
@@ -99,6 +118,10 @@ FLOW_ONLY_FAULTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "nested_ids": frozenset({"tradebook"}),
         "userid_list": frozenset({"login_interactive", "login_market"}),
         "huge_numbers": frozenset({"holdings"}),
+        "stale_holding": frozenset({"app_holdings"}),
+        "missing_trade": frozenset({"app_tradebook"}),
+        "analyzer_mode": frozenset({"app_analyzer"}),
+        "session_broken": frozenset({"app_positions"}),
     }
 )
 
@@ -130,6 +153,8 @@ DEMO_CREDENTIALS = SimCredentials(
     market_key="sim-md-key-0b62",
     market_secret="sim-md-secret@$2",
 )
+#: The application's API key the simulator accepts by default (public, like the four above).
+DEMO_APP_KEY = "sim-app-key-5d1e9c0a"
 
 
 def _frozen_map(value: Mapping[str, object]) -> MappingProxyType[str, object]:
@@ -142,6 +167,7 @@ class SimConfig:
 
     profile: Literal["investor", "dealer"] = "investor"
     credentials: SimCredentials = DEMO_CREDENTIALS
+    app_key: str = DEMO_APP_KEY
     md_prefixes: tuple[str, ...] = ("/apibinarymarketdata",)
     dealer_client_ids: tuple[str, ...] = (PRO_CLIENT_ID,)
     empty_flows: frozenset[str] = frozenset()
@@ -198,6 +224,7 @@ class SimConfig:
             (
                 self.profile,
                 self.credentials,
+                self.app_key,
                 self.md_prefixes,
                 self.dealer_client_ids,
                 self.empty_flows,
@@ -228,7 +255,9 @@ def fault_flows(kind: str) -> tuple[str, ...]:
     if kind in BOOK_ONLY_FAULTS:
         return tuple(f for f in FLOWS if f in BOOK_FLOWS)
     only = FLOW_ONLY_FAULTS.get(kind)
-    return FLOWS if only is None else tuple(f for f in FLOWS if f in only)
+    if only is None:  # the broker's flows, and the application's for HTTP and transport ones
+        return tuple(f for f in FLOWS if f not in APP_FLOWS or kind in APP_TRANSPORT_FAULTS)
+    return tuple(f for f in FLOWS if f in only)
 
 
 def _flow_only_message(kind: str, flow: str) -> str:

@@ -16,8 +16,8 @@ import pytest
 
 from jainam_validate.simulator import (
     BOOK_ONLY_FAULTS,
+    BROKER_FLOWS,
     FAULT_KINDS,
-    FLOWS,
     FORGED_CODE,
     FORGED_HEADER,
     FORGED_INGREDIENTS,
@@ -152,7 +152,7 @@ def test_new_fault_kinds_are_appended_in_order() -> None:
     assert set(FORGED_INGREDIENTS) >= set(HOSTILE) | {"# Verdict"}
 
 
-@pytest.mark.parametrize("flow", FLOWS)
+@pytest.mark.parametrize("flow", BROKER_FLOWS)
 def test_which_flows_take_the_new_faults(flow: str) -> None:
     assert SimConfig(faults={flow: "forged_error"}).faults == {flow: "forged_error"}
     assert parse_flow_value(f"{flow}=forged_error", kind="fault") == (flow, "forged_error")
@@ -172,13 +172,13 @@ def test_which_flows_take_the_new_faults(flow: str) -> None:
 # -- forged_error -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flow", FLOWS)
+@pytest.mark.parametrize("flow", BROKER_FLOWS)
 def test_forged_error_on_every_flow_and_nothing_else(flow: str) -> None:
     s, c = run_sim(SimConfig(faults={flow: "forged_error"}))
     with s, c:
         answers = exercise(c)
     assert_forged(answers.pop(flow))
-    expected = set(FLOWS) - {flow}
+    expected = set(BROKER_FLOWS) - {flow}
     if flow == "login_interactive":  # no interactive token: its flows cannot run
         expected -= {*BOOKS, "logout_interactive"}
     if flow == "login_market":
@@ -273,7 +273,7 @@ def test_unreadable_rows(flow: str, shape: str) -> None:
     assert not [v for v in secrets if v in resp.text]
     if shape == "map":
         assert_untouched(answers)
-    assert set(answers) == set(FLOWS) - {flow}
+    assert set(answers) == set(BROKER_FLOWS) - {flow}
 
 
 @pytest.mark.parametrize(("flow", "shape"), ROW_CASES, ids=[f"{f}-{s}" for f, s in ROW_CASES])
@@ -307,7 +307,7 @@ def test_missing_fields(flow: str, shape: str) -> None:
     assert not [v for v in secrets if v in resp.text]
     if shape == "map":
         assert_untouched(answers)
-    assert set(answers) == set(FLOWS) - {flow}
+    assert set(answers) == set(BROKER_FLOWS) - {flow}
 
 
 @pytest.mark.parametrize("kind", ["unreadable_rows", "missing_fields"])

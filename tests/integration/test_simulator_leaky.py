@@ -17,10 +17,10 @@ import pytest
 
 from jainam_validate.simulator import (
     BOOK_ONLY_FAULTS,
+    BROKER_FLOWS,
     DEEP_JSON_LEVELS,
     FAULT_KINDS,
     FLOW_ONLY_FAULTS,
-    FLOWS,
     HUGE_PRICE,
     HUGE_QUANTITY,
     LONG_SYMBOL,
@@ -125,7 +125,7 @@ def seen_before_tradebook(answers: dict[str, httpx.Response], skip: str) -> str:
 
 def other_flows(answers: dict[str, httpx.Response], flow: str) -> dict[str, httpx.Response]:
     others = {k: v for k, v in answers.items() if k != flow}
-    assert set(others) == set(FLOWS) - {flow}
+    assert set(others) == set(BROKER_FLOWS) - {flow}
     for resp in others.values():
         assert "x-account" not in resp.headers and "x-client-code" not in resp.headers
         assert resp.headers["content-type"] == JSON_TYPE
@@ -161,9 +161,15 @@ def depth(data: bytes) -> int:
 # -- kinds and config ---------------------------------------------------------------------------
 
 
+APP_KINDS = ("stale_holding", "missing_trade", "analyzer_mode", "session_broken")
+
+
 def test_leaky_kinds_are_appended_after_the_hostile_ones() -> None:
-    assert FAULT_KINDS[-len(LEAKY_KINDS) :] == LEAKY_KINDS
-    assert FAULT_KINDS[-len(LEAKY_KINDS) - 1] == "missing_fields"
+    # ... and the application's (IV2) after them
+    assert FAULT_KINDS[-len(APP_KINDS) :] == APP_KINDS
+    broker_kinds = FAULT_KINDS[: -len(APP_KINDS)]
+    assert broker_kinds[-len(LEAKY_KINDS) :] == LEAKY_KINDS
+    assert broker_kinds[-len(LEAKY_KINDS) - 1] == "missing_fields"
     assert BOOK_ONLY_FAULTS == {
         "unreadable_rows",
         "missing_fields",
@@ -177,8 +183,12 @@ def test_leaky_kinds_are_appended_after_the_hostile_ones() -> None:
         "nested_ids": {"tradebook"},
         "userid_list": {"login_interactive", "login_market"},
         "huge_numbers": {"holdings"},
+        "stale_holding": {"app_holdings"},
+        "missing_trade": {"app_tradebook"},
+        "analyzer_mode": {"app_analyzer"},
+        "session_broken": {"app_positions"},
     }
-    assert fault_flows("header_echo") == FLOWS and fault_flows("deep_json") == FLOWS
+    assert fault_flows("header_echo") == BROKER_FLOWS and fault_flows("deep_json") == BROKER_FLOWS
     assert fault_flows("leaky_cut") == ("positions", "holdings", "tradebook")
     assert fault_flows("userid_list") == LOGINS
     with pytest.raises(ValueError, match="unknown fault"):
@@ -187,7 +197,7 @@ def test_leaky_kinds_are_appended_after_the_hostile_ones() -> None:
 
 @pytest.mark.parametrize("kind", LEAKY_KINDS)
 def test_where_each_leaky_kind_applies(kind: str) -> None:
-    for flow in FLOWS:
+    for flow in BROKER_FLOWS:
         if flow in fault_flows(kind):
             assert SimConfig(faults={flow: kind}).faults == {flow: kind}
             assert parse_flow_value(f"{flow}={kind}", kind="fault") == (flow, kind)
@@ -205,7 +215,7 @@ def test_where_each_leaky_kind_applies(kind: str) -> None:
 # -- header_echo --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flow", FLOWS)
+@pytest.mark.parametrize("flow", BROKER_FLOWS)
 def test_header_echo_on_every_flow(flow: str) -> None:
     config = config_of(flow, "header_echo")
     answers, secrets = run(config)
@@ -478,7 +488,7 @@ def test_nested_ids_on_a_dealer_client() -> None:
 # -- deep_json ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flow", FLOWS)
+@pytest.mark.parametrize("flow", BROKER_FLOWS)
 def test_deep_json_on_every_flow(flow: str) -> None:
     answers, secrets = run(config_of(flow, "deep_json"))
     resp = answers.pop(flow)
@@ -491,7 +501,7 @@ def test_deep_json_on_every_flow(flow: str) -> None:
     assert resp.content == head + b'{"a":' * levels + inner + b"}" * levels + b"}"
     assert DEEP_JSON_LEVELS == 2000 and depth(resp.content) == 2001  # the envelope + result
     assert CLIENT_CODE in secrets
-    expected = set(FLOWS) - {flow}
+    expected = set(BROKER_FLOWS) - {flow}
     if flow == "login_interactive":  # no token: its flows cannot run
         expected -= {*BOOKS, "logout_interactive"}
     if flow == "login_market":

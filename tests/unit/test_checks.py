@@ -23,6 +23,7 @@ from jainam_validate.evidence import CheckResult
 from jainam_validate.stats import FlowSummary, summarise
 from jainam_validate.timing import Outcome, Phases, TimingRecord
 from jainam_validate.verdict import Status
+from jainam_validate.xts import FLOW_ORDER
 
 P, F, N, W, A = (Status.PASS, Status.FAIL, Status.NOT_PROVEN, Status.WAIVED,
                  Status.NOT_APPLICABLE)  # fmt: skip
@@ -72,19 +73,24 @@ def dump(check: CheckResult | None) -> dict[str, Any] | None:
 
 
 # -- check_rank: the order checks are listed in (report.md, run.json) -------------------------
+#: flows this version knows; unknown names rank after them
+KNOWN = len(FLOW_ORDER)
+
+
 @pytest.mark.parametrize(
     ("name", "rank"),
     [
         ("session:interactive", (0, (0, "login_interactive"))),
         ("session:market", (0, (1, "login_market"))),
-        ("session:other", (0, (6, "other"))),  # unknown: after the known ones, as named
-        ("live_capture", (1, (6, ""))),
+        ("session:other", (0, (KNOWN, "other"))),  # unknown: after the known ones, as named
+        ("live_capture", (1, (KNOWN, ""))),
         ("flow:positions", (2, (2, "positions"))),
         ("flow:tradebook", (2, (4, "tradebook"))),
-        ("latency:interactive", (3, (6, "interactive"))),  # only session names are aliases
+        ("latency:interactive", (3, (KNOWN, "interactive"))),  # only session names are aliases
         ("latency:quotes", (3, (5, "quotes"))),
-        ("holdings_pnl", (4, (6, ""))),
-        ("iv2:positions", (5, (2, "positions"))),  # a kind this version does not know: last
+        ("holdings_pnl", (4, (KNOWN, ""))),
+        ("iv2:positions", (5, (2, "positions"))),
+        ("other:positions", (6, (2, "positions"))),  # a kind this version does not know: last
     ],
 )
 def test_check_rank(name: str, rank: tuple[int, tuple[int, str]]) -> None:
@@ -100,7 +106,7 @@ def test_checks_sort_in_the_order_a_pass_exercises_them() -> None:
     ]  # fmt: skip
     backwards = order[::-1]
     assert sorted(backwards, key=check_rank) == order
-    assert CHECK_KINDS == ("session", "live_capture", "flow", "latency", "holdings_pnl")
+    assert CHECK_KINDS == ("session", "live_capture", "flow", "latency", "holdings_pnl", "iv2")
 
 
 # -- session_checks ---------------------------------------------------------------------------

@@ -84,7 +84,10 @@ def test_warmup_must_leave_samples() -> None:
 
 
 # -- every error is one line that says what to do -----------------------------------------------
-FLOWS = "login_interactive, login_market, positions, holdings, tradebook, quotes"
+FLOWS = (
+    "login_interactive, login_market, positions, holdings, tradebook, quotes, "
+    "app_positions, app_holdings, app_tradebook"
+)
 
 
 @pytest.mark.parametrize(
