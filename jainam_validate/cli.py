@@ -56,6 +56,8 @@ from jainam_validate.options import (
     ServeEmpty,
     Sim,
     SimProfile,
+    StoryFile,
+    StoryLabel,
     Threshold,
     Verbose,
     Warmup,
@@ -349,6 +351,7 @@ def run(
                 thresholds_ms=chosen.thresholds_ms,
                 junit=junit,
                 step_summary=Path(summary) if summary else None,
+                app=ctx.app,
             )
             with progress(io, chosen.iterations * len(options.flows)) as on_event:
                 result = execute(
@@ -365,30 +368,42 @@ def run(
 def report_command(
     run_dir: RunDir = None,
     junit: Junit = None,
+    story_file: StoryFile = None,
+    label: StoryLabel = None,
     evidence_dir: EvidenceDir = None,
     json_out: JsonOut = False,
     no_color: NoColor = False,
     verbose: Verbose = False,
 ) -> None:
-    """(Re)build report.md (and JUnit) from a run folder's files alone."""
-    from jainam_validate import report
+    """(Re)build report.md (and JUnit) from a run folder's files alone; with --story, also
+    record the run in a story file (a Change Log row and a Dev Notes entry)."""
+    from jainam_validate import errors, report, story
     from jainam_validate.evidence import newest_run
     from jainam_validate.settings import Layers, pseudonym_key
 
     io = make_io(json_out, no_color, verbose)
     with _boundary(io):
+        if label is not None and story_file is None:
+            raise errors.UsageError("--label names the run in a story: give --story FILE too")
         if run_dir is None:
             configured = Layers.here(None).evidence_env()
             root = evidence_dir or Path(configured.get("JAINAM_EVIDENCE_DIR", "evidence"))
             run_dir = newest_run(root)
             io.note(f"report: the newest folder written by `run` is {run_dir}")
-        report.rebuild(run_dir, key=pseudonym_key(dict(os.environ))[0], junit=junit)
+        key = pseudonym_key(dict(os.environ))[0]
+        # the story is read and its entry guarded first: a bad FILE leaves the folder untouched
+        edit = story_file and story.prepare(run_dir, story_file, key=key, label=label)
+        report.rebuild(run_dir, key=key, junit=junit)
+        document = {"run_dir": str(run_dir), "report": str(run_dir / "report.md")}
+        if edit:
+            story.write(edit)
+            document["story"] = str(story_file)
         if io.json:
-            sys.stdout.write(
-                json.dumps({"run_dir": str(run_dir), "report": str(run_dir / "report.md")}) + "\n"
-            )
+            sys.stdout.write(json.dumps(document) + "\n")
         else:
             io.note(f"wrote {run_dir / 'report.md'} and {run_dir / 'SHA256SUMS'}")
+        if edit:
+            io.note(f"recorded run {edit.run_id} in {story_file}")
 
 
 # -- drift -----------------------------------------------------------------------------------

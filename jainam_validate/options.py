@@ -184,6 +184,23 @@ RunDir = Annotated[
     Path | None,
     typer.Argument(metavar="RUN_DIR", help="Run folder [default: the newest in --evidence-dir]."),
 ]
+StoryFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--story",
+        metavar="FILE",
+        help="Also record the run in this story markdown file: a Change Log row and a Dev "
+        "Notes entry (replaced, not repeated, when run again).",
+    ),
+]
+StoryLabel = Annotated[
+    str | None,
+    typer.Option(
+        "--label",
+        metavar="TEXT",
+        help="With --story: the text the entry names the run by [default: the run's label].",
+    ),
+]
 
 # -- simulate --------------------------------------------------------------------------------
 #: Every fault kind ``simulate --fault`` accepts, grouped; a test holds this to the simulator's
@@ -198,7 +215,12 @@ FAULT_HELP = (
     "hostile (books): unreadable_rows, missing_fields, forged_error, long_symbol, huge_numbers "
     "(holdings), userid_list (logins); "
     "leaky (must never reach the evidence): header_echo, leaky_utf8, leaky_cut, leaky_text, "
-    "odd_id_keys, nested_ids (tradebook)."
+    "odd_id_keys, nested_ids (tradebook). "
+    "The application under test (IV2) answers on the same port: FLOW app_ping, app_analyzer, "
+    "app_positions, app_holdings, app_tradebook, app_symbol; KIND stale_holding "
+    "(app_holdings), missing_trade (app_tradebook), analyzer_mode (app_analyzer), "
+    "session_broken (app_positions), and html500, nginx502, nginx503, http429, timeout, "
+    "reset, truncated_json."
 )
 Port = Annotated[
     int,
@@ -340,6 +362,10 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         (
             "one run folder, with JUnit XML",
             "report evidence/20261130T101500Z-ab12 --junit junit.xml",
+        ),
+        (
+            "record the newest run in the release story (AC6)",
+            "report --story docs/stories/1.3.story.md --label STORY-1.3",
         ),
     ),
     "drift": (
