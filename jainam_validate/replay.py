@@ -3,8 +3,9 @@
 The client takes exactly the code path it takes against the live broker: the replay app only
 decides what to answer. It is strict: a request the cassette does not hold is answered with
 HTTP 501 naming the route, which the harness records like any other broker error. It issues
-its own session tokens on the login routes and checks them on every other route, so the
-harness's auth logic still runs. Exchanges for the same request are served in recorded order
+its own session tokens on the login routes and checks them on every other broker route, so the
+harness's auth logic still runs. The application's routes (IV2) are answered as recorded.
+Exchanges for the same request are served in recorded order
 (and again from the start when a pass asks for more samples than were recorded). With
 ``recorded_latency`` each answer waits the recorded ``api_ms`` first.
 """
@@ -25,6 +26,8 @@ from jainam_validate.simulator.app import Reply, Request
 from jainam_validate.simulator.responses import Response
 from jainam_validate.xts import is_login_route
 
+#: The routes of the application under test (IV2), recorded in the same cassette.
+APP_PREFIX = "/api/v1/"
 #: Query parameters whose recorded values are pseudonyms: matched by presence only.
 REDACTED_QUERY = frozenset({"clientID"})
 Key = tuple[str, str, tuple[tuple[str, str], ...]]
@@ -105,7 +108,9 @@ class ReplayApp:
             result = body.get("result")
             if isinstance(result, dict) and result.get("token"):
                 body = {**body, "result": {**result, "token": self._issue(market)}}
-        elif not _is_login(req.path):
+        elif not _is_login(req.path) and not req.path.startswith(APP_PREFIX):
+            # (the application's routes carry their key in the body, which no cassette keeps:
+            # they are answered as recorded, a recorded 403 included)
             with self._lock:
                 valid = self._tokens.get(req.headers.get("authorization", "")) is market
             if not valid:

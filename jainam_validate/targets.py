@@ -272,7 +272,17 @@ def _replay(
                 (folder / cassette.INDEX).read_bytes()
             ).hexdigest(),
         }
-        yield BrokerContext(settings, layers, None, redactor, server, target)
+        application = None
+        if any(str(e.get("flow", "")).startswith("app_") for e in recorded.exchanges):
+            from pydantic import SecretStr
+
+            from jainam_validate.crosscheck import AppTarget
+
+            # the recorded application answers any key: this one only says where it is from
+            application = AppTarget(
+                server.base_url, SecretStr("replay-app-key"), options.rate or 0.0
+            )
+        yield BrokerContext(settings, layers, None, redactor, server, target, application)
 
 
 @dataclass(frozen=True)
@@ -283,6 +293,7 @@ class Rehearsal:
     #: Which credentials it accepts, in words: "the configured credentials" or "the demo ones".
     accepts: str
     demo: bool = False  # the demo credentials, which are public
+    demo_app_key: bool = True  # the application's demo key (public), not a configured one
 
 
 def rehearsal(
@@ -297,9 +308,10 @@ def rehearsal(
     all four are set (a rehearsal of the real configuration), otherwise the public demo ones.
     A malformed ``--fault`` or ``--delay`` is a usage error that lists what is accepted."""
     from jainam_validate import errors
-    from jainam_validate.credentials import CREDENTIAL_NAMES, KeyringStore
+    from jainam_validate.credentials import APP_KEY_NAME, CREDENTIAL_NAMES, KeyringStore
     from jainam_validate.settings import Layers
     from jainam_validate.simulator import (
+        DEMO_APP_KEY,
         DEMO_CREDENTIALS,
         SimConfig,
         SimCredentials,
@@ -318,10 +330,12 @@ def rehearsal(
         accepts = "the configured credentials"
     else:
         credentials, accepts = DEMO_CREDENTIALS, "the demo credentials"
+    app_key = layers.lookup(APP_KEY_NAME)
     try:
         config = SimConfig(
             profile=profile.value,
             credentials=credentials,
+            app_key=app_key.value.get_secret_value() if app_key else DEMO_APP_KEY,
             md_prefixes=tuple(md_prefixes) if md_prefixes else SimConfig().md_prefixes,
             empty_flows=frozenset(empty),
             delays_ms=delay_map,
@@ -329,7 +343,9 @@ def rehearsal(
         )
     except ValueError as exc:  # a flag's value the simulator cannot serve: say which
         raise errors.UsageError(f"simulate: {exc}") from None
-    return Rehearsal(config, accepts, demo=credentials is DEMO_CREDENTIALS)
+    return Rehearsal(
+        config, accepts, demo=credentials is DEMO_CREDENTIALS, demo_app_key=app_key is None
+    )
 
 
 def listen(config: SimConfig, host: str, port: int) -> Simulator:

@@ -169,6 +169,12 @@ def show_simulator(io: Io, base_url: str, profile: str, plan: Rehearsal) -> None
             io.note(f"  {name}='{value}'")
     else:
         io.note(f"accepts {plan.accepts} (the four from the environment, .env or keyring)")
+    # the application under test (IV2) answers on the same port
+    if plan.demo_app_key:
+        io.note(f"  JAINAM_APP_URL={base_url}")
+        io.note(f"  JAINAM_APP_API_KEY='{plan.config.app_key}'")
+    else:
+        io.note(f"the application (IV2) is on {base_url} too, with the configured key")
     io.note(
         f"point the harness at it: JAINAM_BASE_URL={base_url} jainam-validate run "
         "(runbooks/live-validation.md, 'Rehearse on the simulator')"
