@@ -545,7 +545,9 @@ def store_creds(
 
 
 def _hidden_prompt(name: str) -> str:
-    return str(typer.prompt(name, hide_input=True))
+    # an optional secret (the application's key) may be skipped with Enter
+    optional = "(optional" in name
+    return str(typer.prompt(name, hide_input=True, default="" if optional else None))
 
 
 # -- simulate --------------------------------------------------------------------------------

@@ -179,6 +179,7 @@ PLACEHOLDERS = frozenset(
      "your-market-data-secret"}
 )  # fmt: skip
 _NEXT = "next: put it in .env (see .env.example) or run `jainam-validate store-creds`"
+_OPTIONAL = "optional: the application's key, for the IV2 cross-check with JAINAM_APP_URL"
 
 
 def check_sources(layers: Any) -> dict[str, SourceReport]:
@@ -187,10 +188,10 @@ def check_sources(layers: Any) -> dict[str, SourceReport]:
     settings.Layers); a gap or a value still equal to .env.example's placeholder says what to
     do next."""
     report: dict[str, SourceReport] = {"JAINAM_BASE_URL": _base_url_report(layers)}
-    for name in CREDENTIAL_NAMES:
+    for name in KEYRING_NAMES:
         found = layers.lookup(name)
         if found is None:
-            report[name] = SourceReport(None, None, _NEXT)
+            report[name] = SourceReport(None, None, _NEXT if name != APP_KEY_NAME else _OPTIONAL)
             continue
         value = found.value.get_secret_value()
         note = (
@@ -199,14 +200,17 @@ def check_sources(layers: Any) -> dict[str, SourceReport]:
             else None
         )
         report[name] = SourceReport(found.source, fingerprint(value), note)
+    report["JAINAM_APP_URL"] = _base_url_report(layers, "JAINAM_APP_URL")
     return report
 
 
-def _base_url_report(layers: Any) -> SourceReport:
+def _base_url_report(layers: Any, name: str = "JAINAM_BASE_URL") -> SourceReport:
     from urllib.parse import urlsplit
 
-    found = layers.lookup("JAINAM_BASE_URL", use_keyring=False)
+    found = layers.lookup(name, use_keyring=False)
     if found is None:
+        if name != "JAINAM_BASE_URL":
+            return SourceReport(None, None, "optional: the application under test, for IV2")
         return SourceReport(None, None, "next: set it to the broker root, or use --sim")
     parts = urlsplit(found.value.get_secret_value().strip())
     shown = f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
@@ -236,8 +240,8 @@ def store_all(store: KeyringStore, values: dict[str, str]) -> list[str]:
 def delete_all(store: KeyringStore, host: str | None) -> list[str]:
     """Remove the four secrets (and the cached session tokens of ``host``); returns lines."""
     ensure_available(store)
-    removed = [n for n in CREDENTIAL_NAMES if store.delete(n)]
-    lines = [f"removed {len(removed)} of {len(CREDENTIAL_NAMES)} credentials from the keyring"]
+    removed = [n for n in KEYRING_NAMES if store.delete(n)]
+    lines = [f"removed {len(removed)} of {len(KEYRING_NAMES)} credentials from the keyring"]
     if host and forget_session(store, host):
         lines.append("removed the cached session tokens of JAINAM_BASE_URL's host")
     return lines
@@ -248,7 +252,17 @@ def collect(layers: Any, *, from_env: bool, prompt: Callable[[str], str] | None)
     one is named), or typed at a hidden ``prompt`` (None: there is no terminal, a usage error
     that says to use --from-env)."""
     values: dict[str, str] = {}
-    for name in CREDENTIAL_NAMES:
+    for name in KEYRING_NAMES:
+        if name == APP_KEY_NAME:  # optional: kept when given, never asked for twice
+            if from_env:
+                found = layers.lookup(name, use_keyring=False)
+                if found is not None:
+                    values[name] = found.value.get_secret_value()
+            elif prompt is not None:
+                typed = prompt(f"{name} (optional, Enter to skip)")
+                if typed:
+                    values[name] = typed
+            continue
         if from_env:
             found = layers.lookup(name, use_keyring=False)
             if found is None:

@@ -123,7 +123,8 @@ def show_sources(io: Io, sources: dict[str, SourceReport]) -> None:
 
         # the document keeps its shape, one entry per credential (scripts read it); the
         # broker root's line is for the person reading
-        data = {n: asdict(item) for n, item in sources.items() if n != "JAINAM_BASE_URL"}
+        urls = ("JAINAM_BASE_URL", "JAINAM_APP_URL")
+        data = {n: asdict(item) for n, item in sources.items() if n not in urls}
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
         return
     from jainam_validate.inert import visible

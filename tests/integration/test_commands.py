@@ -204,7 +204,31 @@ def test_store_creds_from_env_keeps_all_four_and_check_finds_them(
     assert "0123456789" not in stored.stderr
     checked = invoke("store-creds", "--check", "--json")
     assert checked.exit_code == 0
-    assert {item["source"] for item in document(checked).values()} == {"keyring"}
+    found = document(checked)
+    # the application's key is optional: not set is not an error, and the row says what for
+    assert found.pop("JAINAM_APP_API_KEY")["note"].startswith("optional")
+    assert {item["source"] for item in found.values()} == {"keyring"}
+
+
+def test_store_creds_keeps_the_application_key_as_a_fifth_secret(
+    in_process_keyring: Path,
+) -> None:
+    env = dict(zip(
+        ("JAINAM_INTERACTIVE_API_KEY", "JAINAM_INTERACTIVE_API_SECRET",
+         "JAINAM_MARKET_API_KEY", "JAINAM_MARKET_API_SECRET", "JAINAM_APP_API_KEY"),
+        ("ik-0123456789", "is$0123456789", "mk-0123456789", "ms$0123456789", "oa-0123456789"),
+        strict=True,
+    ))  # fmt: skip
+    stored = invoke("store-creds", "--from-env", env=env)
+    assert stored.exit_code == 0, stored.stderr
+    assert "stored JAINAM_APP_API_KEY" in stored.stderr and "0123456789" not in stored.stderr
+    checked = invoke("store-creds", "--check", env={"JAINAM_APP_URL": "http://127.0.0.1:5000"})
+    assert checked.exit_code == 0
+    rows = {line.split()[0]: line for line in checked.stdout.splitlines() if line.strip()}
+    assert rows["JAINAM_APP_API_KEY"].split()[1] == "keyring"
+    assert "http://127.0.0.1:5000" in rows["JAINAM_APP_URL"]
+    removed = invoke("store-creds", "--delete")
+    assert "removed 5 of 5 credentials" in removed.stderr
 
 
 @pytest.mark.parametrize(
