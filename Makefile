@@ -35,6 +35,7 @@ smoke: $(STAMP)
 	rm -rf $(SMOKE_DIR)
 	$(BIN)/jainam-validate run --replay tests/fixtures/cassettes/investor --evidence-dir $(SMOKE_DIR) --no-color
 	$(BIN)/jainam-validate run --replay tests/fixtures/cassettes/dealer --evidence-dir $(SMOKE_DIR) --no-color
+	$(BIN)/jainam-validate run --replay tests/fixtures/cassettes/investor-iv2 --evidence-dir $(SMOKE_DIR) --no-color
 	$(BIN)/jainam-validate audit $(SMOKE_DIR) tests/fixtures/cassettes
 
 ## Mutation testing (mutmut) of the modules that decide verdicts and safety, against the unit

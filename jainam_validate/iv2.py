@@ -142,7 +142,7 @@ def compare_positions(
         )
         qty = _dec(row.get("quantity"))
         side = "buy_avg_price" if qty is not None and qty > 0 else "sell_avg_price"
-        avg = _dec(row.get(side)) if qty else Decimal(0)
+        avg = _dec(row.get(side)) if qty else (Decimal(0) if qty is not None else None)
         seen[key].append((qty, avg))
         names[key] = str(row.get("symbol") or iid)
         if iid is not None and row.get("symbol"):
@@ -175,8 +175,14 @@ def _quantity_and_price(
     label: str,
     exchange: str,
 ) -> list[Difference]:
-    total = sum((q or Decimal(0) for q, _ in broker), Decimal(0))
-    shown = sum((q or Decimal(0) for q, _ in app), Decimal(0))
+    if any(q is None for q, _ in broker) or any(q is None for q, _ in app):
+        # a quantity that cannot be read is never taken for 0 (and so for a flat position)
+        def told(rows: list[tuple[Decimal | None, Decimal | None]]) -> str:
+            return ", ".join("unreadable" if q is None else _text(q) for q, _ in rows)
+
+        return [Difference(label, exchange, "quantity", told(broker), told(app))]
+    total = sum((q for q, _ in broker if q is not None), Decimal(0))
+    shown = sum((q for q, _ in app if q is not None), Decimal(0))
     diffs = []
     if total != shown:
         diffs.append(Difference(label, exchange, "quantity", _text(total), _text(shown)))
@@ -277,15 +283,23 @@ def compare_trades(broker: Iterable[Mapping[str, Any]], app: AppBook, tokens: To
         diffs = []
         if len(ours) != len(theirs):
             diffs.append(Difference(item, exchange, "fills", str(len(ours)), str(len(theirs))))
-        side, action = str(first.get("side") or "").upper(), seen.action.upper()
-        if side != action:
-            diffs.append(Difference(item, exchange, "side", side or "-", action or "-"))
-        if (first.get("product") or "") != (seen.product or ""):
+        # every fill of an order shares its side and product: the sets must agree
+        sides = sorted({str(r.get("side") or "").upper() for r in ours})
+        actions = sorted({t.action.upper() for t in theirs})
+        if sides != actions:
+            told = ("/".join(sides) or "-", "/".join(actions) or "-")
+            diffs.append(Difference(item, exchange, "side", *told))
+        products = sorted({str(r.get("product") or "") for r in ours})
+        shown_products = sorted({t.product or "" for t in theirs})
+        if products != shown_products:
             diffs.append(
-                Difference(item, exchange, "product", str(first.get("product")), str(seen.product))
+                Difference(item, exchange, "product", "/".join(products), "/".join(shown_products))
             )
         instrument = _instrument(seen.symbol, seen.exchange, by_symbol, tokens)
-        if seen.exchange != exchange or instrument != first.get("instrument_id"):
+        ours_id = first.get("instrument_id")
+        # a fill without an instrument id is tied by its trading symbol, as positions are
+        same = instrument == ours_id if ours_id is not None else seen.symbol == first.get("symbol")
+        if seen.exchange != exchange or not same:
             diffs.append(
                 Difference(
                     item, exchange, "instrument",

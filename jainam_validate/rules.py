@@ -318,6 +318,11 @@ def _raw_id(key: str, value: str, keys: KeyMemo) -> str | None:
     return value if any(c.isdigit() for c in value) else None
 
 
+#: Our own check names (JUnit's ``<testcase name="iv2:holdings">``: the pair rule's value
+#: stops at the colon, and "iv2" holds a digit): never an identifier.
+_OWN_CHECK = re.compile(r"iv2:(?:positions|holdings|tradebook)\b")
+
+
 #: A host name (two labels or more) and a port, written together: "api.broker.invalid:4143".
 _HOST_PORT = re.compile(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+:(\d{1,5})\Z")
 
@@ -359,7 +364,7 @@ def _raw_identifiers(text: str, keys: KeyMemo) -> Iterator[tuple[int, int]]:
             if m.group("key") and _host_port(m.group(0)):
                 continue  # smpb.jainam.invalid:4143 is a host and its port, not "key: id"
             value = _raw_id(m.group("qkey") or m.group("key") or "", m.group("value"), keys)
-            if value is not None:
+            if value is not None and not _OWN_CHECK.match(text, m.start("value")):
                 at = m.start("value")
                 yield at, at + len(value)
 

@@ -106,3 +106,53 @@ def test_a_reworded_message_would_not_match() -> None:
     row = pattern("error: .env line … cannot be parsed: write KEY='value' (single quotes)")
     assert row.fullmatch("error: .env line 2 cannot be parsed: write KEY='value' (single quotes)")
     assert not row.fullmatch("error: .env line 2 is broken: write KEY='value' (single quotes)")
+
+
+IV2_FAULTS: dict[str, dict[str, str]] = {
+    "healthy": {},
+    "stale holding": {"app_holdings": "stale_holding"},
+    "missing trade": {"app_tradebook": "missing_trade"},
+    "analyzer": {"app_analyzer": "analyzer_mode"},
+    "broken session": {"app_positions": "session_broken"},
+}
+
+
+def iv2_rows() -> list[str]:
+    text = RUNBOOK.read_text(encoding="utf-8")
+    section = text.split("## Application cross-check (IV2)", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    first = [re.match(r"\|\s*(`+)\s?(.*?)\s?\1", row).group(2) for row in rows]  # type: ignore[union-attr]
+    # "N match the broker's" stands for the count
+    return [row.replace("N match", "… match") for row in first]
+
+
+def iv2_reasons(tmp_path: Path, faults: dict[str, str], key: str | None = None) -> list[str]:
+    import json
+
+    from jainam_validate.simulator import DEMO_APP_KEY, SimConfig, Simulator
+
+    with Simulator(SimConfig(faults=faults)) as sim:
+        env = {
+            "JAINAM_BASE_URL": sim.base_url,
+            "JAINAM_APP_URL": sim.base_url,
+            "JAINAM_APP_API_KEY": key or DEMO_APP_KEY,
+            **dict(zip(NAMES, DEMO_CREDENTIALS.values(), strict=True)),
+        }
+        evidence = tmp_path / f"ev-{len(list(tmp_path.iterdir()))}"
+        CliRunner().invoke(app, ["run", "--evidence-dir", str(evidence)], env=env)
+    (newest,) = evidence.glob("*/run.json")
+    checks = json.loads(newest.read_text())["checks"]
+    return [c["detail"] for name, c in checks.items() if name.startswith("iv2:")]
+
+
+def test_every_iv2_reason_is_a_row_and_every_row_is_given(tmp_path: Path) -> None:
+    rows = iv2_rows()
+    patterns = {row: pattern(row) for row in rows}
+    matched: set[str] = set()
+    reasons = [r for faults in IV2_FAULTS.values() for r in iv2_reasons(tmp_path, faults)]
+    reasons += iv2_reasons(tmp_path, {}, key="not-the-key-123456")
+    for reason in reasons:
+        hits = [row for row, p in patterns.items() if p.fullmatch(reason)]
+        assert hits, f"the runbook has no IV2 row for {reason!r}"
+        matched.update(hits)
+    assert matched == set(rows), f"rows no pass produced: {set(rows) - matched}"

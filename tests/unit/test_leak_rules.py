@@ -366,3 +366,19 @@ def test_a_label_is_trusted_in_its_markdown_form_too() -> None:
     label = "main-9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b"
     scanner = Scanner(Redactor(KEY), trusted=(label,))
     assert list(scanner.findings(f"| label | {md(label)} |")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ('<testcase name="iv2:positions" classname="jainam-validate.run" />', False),
+        ('<testcase name="iv2:tradebook" />', False),
+        ("name: iv2:holdings", False),
+        ('name="iv2:JC4187"', True),  # only our three check names, not "iv2:" and anything
+        ("name: iv2:positionsX1", True),
+        ('name="JC4187"', True),
+    ],
+)
+def test_our_iv2_check_names_are_not_raw_ids_but_ids_still_are(text: str, flagged: bool) -> None:
+    found = [f.rule for f in Scanner(Redactor(b"k" * 32), ()).scan(text)]
+    assert (found == ["unredacted-identifier"]) is flagged, found
