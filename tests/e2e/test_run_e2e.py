@@ -48,7 +48,12 @@ def test_run_sim_passes_and_writes_a_complete_checksummed_folder(
     assert m["invocation"] == {"flags": {"--sim": True}}
     assert m["target"]["market_data_prefix"] == "/apibinarymarketdata"
     assert set(m["credential_sources"].values()) == {"sim"}
-    assert m["thresholds_ms"] == {"holdings": 5000.0, "positions": 5000.0, "tradebook": 5000.0}
+    # the books, and (IV2: the simulator plays the application too) the application's books
+    assert m["thresholds_ms"] == {
+        book: 5000.0
+        for book in ("holdings", "positions", "tradebook")
+        + ("app_holdings", "app_positions", "app_tradebook")
+    }
     assert {"login_interactive", "login_market", "positions", "holdings", "tradebook"} <= set(
         m["flows"]
     )
