@@ -336,7 +336,7 @@ def run(
 
             check_writable(junit)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        with open_target(flags, note=io.note, debug=io.debug) as ctx:
+        with open_target(flags, note=io.note, debug=io.debug, app=True) as ctx:
             options = replace(
                 flags.pass_options("run"),
                 target=ctx.target,

@@ -61,9 +61,11 @@ class AppTarget:
 
     @property
     def host(self) -> str:
+        """Host and port only: safe to write into evidence."""
         from urllib.parse import urlsplit
 
-        return urlsplit(self.url).netloc
+        parts = urlsplit(self.url)
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
 @dataclass
@@ -89,6 +91,10 @@ def _book(flow: Flow) -> str:
     return flow.value.removeprefix("app_")
 
 
+def _shown(book: str) -> str:
+    return {"tradebook": "trade book"}.get(book, book)
+
+
 class CrossCheck:
     """One pass's IV2 step against ``target``; records through the pass's ``log``."""
 
@@ -101,11 +107,13 @@ class CrossCheck:
         timeouts: Timeouts | None = None,
         transport: Any = None,
         logged_in: bool = False,
+        allow_empty: frozenset[str] = frozenset(),
     ) -> None:
         self.target = target
         self.log = log
         self.redactor = redactor
         self.logged_in = logged_in  # this pass made its own broker login (the DISPLACED hint)
+        self.allow_empty = allow_empty  # books the user said may be empty (--allow-empty)
         redactor.add_secret(target.key.get_secret_value(), "secret:JAINAM_APP_API_KEY")
         self.client = XtsClient(
             target.url,
@@ -160,7 +168,9 @@ class CrossCheck:
             answers: dict[str, Answer] = {}
             if stop is None:
                 stop, answers = self._books()
-            tokens = self._tokens(answers, broker) if stop is None else {}
+            tokens: dict[tuple[str, str], int | None] = {}
+            if stop is None:
+                stop, tokens = self._tokens(answers, broker)
         finally:
             self.client.close()
         for flow in APP_BOOKS:
@@ -199,9 +209,17 @@ class CrossCheck:
                 detail="could not confirm that the application is in live mode: "
                 f"{mode.record.error or mode.outcome}",
             )
-        analyze = openalgo.in_analyzer_mode(mode.envelope)
-        document["mode"] = "analyze" if analyze else "live"
-        return CheckResult(status=Status.NOT_PROVEN, detail=ANALYZER) if analyze else None
+        if openalgo.in_analyzer_mode(mode.envelope):
+            document["mode"] = "analyze"
+            return CheckResult(status=Status.NOT_PROVEN, detail=ANALYZER)
+        if not openalgo.in_live_mode(mode.envelope):
+            return CheckResult(
+                status=Status.NOT_PROVEN,
+                detail="could not confirm that the application is in live mode: its analyzer "
+                "answer says neither live nor analyze",
+            )
+        document["mode"] = "live"
+        return None
 
     def _books(self) -> tuple[CheckResult | None, dict[str, Answer]]:
         answers: dict[str, Answer] = {}
@@ -214,19 +232,25 @@ class CrossCheck:
 
     def _tokens(
         self, answers: Mapping[str, Answer], broker: Mapping[str, list[dict[str, Any]] | None]
-    ) -> dict[tuple[str, str], int | None]:
+    ) -> tuple[CheckResult | None, dict[tuple[str, str], int | None]]:
         """Look up the application symbols the broker's own names do not tie (at most
-        ``MAX_LOOKUPS``); a symbol that cannot be looked up stays unresolved."""
+        ``MAX_LOOKUPS``); a symbol that cannot be looked up stays unresolved. A rejected key
+        stops the step (never a lookup more, and no comparison on half the symbols)."""
         tokens: dict[tuple[str, str], int | None] = {}
         for symbol, exchange in _untied(answers, broker):
             if len(tokens) >= MAX_LOOKUPS:
                 break
             answer = self.call(Flow.APP_SYMBOL, symbol=symbol, exchange=exchange)
             if answer.outcome is Outcome.AUTH_ERROR:
-                break  # never again with this key
+                return CheckResult(status=Status.FAIL, detail=REJECTED), tokens
             found = (answer.envelope or {}).get("data") if answer.outcome is Outcome.OK else None
-            tokens[(symbol, exchange)] = openalgo.symbol_token(found)
-        return tokens
+            # an answer about another symbol (or a replay's, served out of order) ties nothing
+            asked = isinstance(found, dict) and (found.get("symbol"), found.get("exchange")) in (
+                (symbol, exchange),
+                (None, None),
+            )
+            tokens[(symbol, exchange)] = openalgo.symbol_token(found) if asked else None
+        return None, tokens
 
     def _judge(
         self,
@@ -243,6 +267,11 @@ class CrossCheck:
         hint = DISPLACED if self.logged_in else ""
         if answer.outcome is not Outcome.OK or answer.book is None:
             said = answer.problem or answer.record.error or answer.outcome.value
+            if book == "positions" and answer.record.status == 500 and rows == []:
+                # the adapter cannot map an empty position book (it answers HTTP 500): with no
+                # position at the broker there is nothing to compare, not a broken session
+                return self._nothing(book, f"the broker has no positions and the application "
+                                     f"answers an empty book with {said}")  # fmt: skip
             if book == "positions" and answer.record.status == 500:
                 # the adapter's positions mapping fails on an empty or error broker answer,
                 # so a 500 here is the application's broker session, not a mapping difference
@@ -257,11 +286,24 @@ class CrossCheck:
             return CheckResult(status=Status.NOT_PROVEN, detail=detail), {"reason": detail}
         if rows and not answer.book.rows and not answer.book.unreadable:
             # the adapter answers an expired or displaced broker session with empty books
-            shown = {"tradebook": "trade book"}.get(book, book)
-            detail = f"{BROKEN}: the application shows no {shown} while the broker has {len(rows)}"
+            shown = f"no {_shown(book)} while the broker has {len(rows)}"
+            detail = f"{BROKEN}: the application shows {shown}"
             return CheckResult(status=Status.FAIL, detail=detail + hint), {"reason": detail}
-        comparison = iv2.COMPARERS[book](rows, answer.book, tokens)
+        if not rows and not answer.book.rows and not answer.book.unreadable:
+            return self._nothing(book, f"both sides show no {_shown(book)}")
+        try:
+            comparison = iv2.COMPARERS[book](rows, answer.book, tokens)
+        except Exception as exc:  # a comparison that cannot be made never passes
+            detail = f"the {_shown(book)} could not be compared ({type(exc).__name__})"
+            return CheckResult(status=Status.FAIL, detail=detail), {"reason": detail}
         return comparison.check(), comparison.document()
+
+    def _nothing(self, book: str, why: str) -> tuple[CheckResult, dict[str, Any]]:
+        """A book with nothing to compare: not proven, or waived with --allow-empty."""
+        waived = book in self.allow_empty
+        detail = f"{why}: nothing to compare" + ("; waived with --allow-empty" if waived else "")
+        status = Status.WAIVED if waived else Status.NOT_PROVEN
+        return CheckResult(status=status, detail=detail), {"reason": detail}
 
 
 def _untied(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jainam_validate.evidence import CheckResult
@@ -56,6 +56,7 @@ class Comparison:
     only_broker: list[str] = field(default_factory=list)
     only_app: list[str] = field(default_factory=list)
     unreadable: list[int] = field(default_factory=list)  # application rows, by index
+    notes: list[str] = field(default_factory=list)  # what was not compared, and why
 
     def check(self) -> CheckResult:
         problems = [
@@ -67,9 +68,10 @@ class Comparison:
         if self.unreadable:
             problems.append(f"{len(self.unreadable)} application rows could not be read")
         if not problems:
+            unsaid = f" ({'; '.join(self.notes)})" if self.notes else ""
             return CheckResult(
                 status=Status.PASS,
-                detail=f"{self.matched} {_noun(self.book)} match the broker's",
+                detail=f"{self.matched} {_noun(self.book)} match the broker's{unsaid}",
             )
         more = f"; and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
         return CheckResult(
@@ -87,6 +89,7 @@ class Comparison:
             "only_broker": list(self.only_broker),
             "only_app": list(self.only_app),
             "unreadable_app_rows": list(self.unreadable),
+            "notes": list(self.notes),
         }
 
 
@@ -106,7 +109,12 @@ def _text(value: Decimal | None) -> str:
 
 
 def _money(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(Decimal("0.01"))
+    if value is None:
+        return None
+    try:
+        return value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # past the context's 28 digits: compared as it is
+        return value
 
 
 def _instrument(
@@ -186,11 +194,24 @@ def _quantity_and_price(
     diffs = []
     if total != shown:
         diffs.append(Difference(label, exchange, "quantity", _text(total), _text(shown)))
-    if len(broker) == 1 and len(app) == 1:  # one row a side: its average is comparable
-        b, a = _money(broker[0][1]), _money(app[0][1])
-        if a is not None and b is not None and a != b:
-            diffs.append(Difference(label, exchange, "average_price", _text(b), _text(a)))
+    if len(broker) != len(app):
+        # one position shown as two rows (or two as one): its averages cannot be told apart
+        diffs.append(Difference(label, exchange, "rows", str(len(broker)), str(len(app))))
+        return diffs
+    # row by row (sorted): a missing average on either side is a difference, never a skip
+    for (_, b), (_, a) in zip(sorted(broker, key=_by_row), sorted(app, key=_by_row), strict=True):
+        if _money(b) != _money(a):
+            diffs.append(Difference(label, exchange, "average_price", _told(b), _told(a)))
     return diffs
+
+
+def _by_row(row: tuple[Decimal | None, Decimal | None]) -> tuple[Decimal, Decimal]:
+    qty, avg = row
+    return (qty if qty is not None else Decimal(0), avg if avg is not None else Decimal(-1))
+
+
+def _told(value: Decimal | None) -> str:
+    return "missing" if value is None else _text(_money(value))
 
 
 # -- holdings -----------------------------------------------------------------------------
@@ -229,15 +250,17 @@ def compare_holdings(
         if isin not in matched:
             out.only_broker.append(f"{row.get('symbol') or isin} (ISIN {isin})")
     cost = _cost(rows)
-    if app.cost_total is not None and cost is not None:
+    field = "cost (statistics.totalinvvalue)"
+    if cost is None:
+        out.notes.append("the cost total was not compared: a broker holding has no average")
+    elif app.cost_total is None:
+        # not compared, and said so (the report and the check name it)
+        out.notes.append("the cost total was not compared: the application gave no statistics")
+    elif abs(app.cost_total - cost) > Decimal("0.01") * max(len(rows), 1):
         # each side rounds its own products: a paisa a row apart is the same total
-        if abs(app.cost_total - cost) > Decimal("0.01") * max(len(rows), 1):
-            out.differences.append(
-                Difference(
-                    "all holdings", "-", "cost (statistics.totalinvvalue)",
-                    _text(_money(cost)), _text(_money(app.cost_total)),
-                )
-            )  # fmt: skip
+        out.differences.append(
+            Difference("all holdings", "-", field, _told(cost), _told(app.cost_total))
+        )
     return out
 
 
@@ -277,7 +300,7 @@ def compare_trades(broker: Iterable[Mapping[str, Any]], app: AppBook, tokens: To
         if not ours:
             out.only_app.append(f"order {order} ({len(theirs)} rows)")
             continue
-        first, seen = ours[0], theirs[0]
+        first = ours[0]
         exchange = exchange_of(first.get("segment"))
         item = f"order {order}"
         diffs = []
@@ -295,20 +318,26 @@ def compare_trades(broker: Iterable[Mapping[str, Any]], app: AppBook, tokens: To
             diffs.append(
                 Difference(item, exchange, "product", "/".join(products), "/".join(shown_products))
             )
-        instrument = _instrument(seen.symbol, seen.exchange, by_symbol, tokens)
-        ours_id = first.get("instrument_id")
-        # a fill without an instrument id is tied by its trading symbol, as positions are
-        same = instrument == ours_id if ours_id is not None else seen.symbol == first.get("symbol")
-        if seen.exchange != exchange or not same:
-            diffs.append(
-                Difference(
-                    item, exchange, "instrument",
-                    f"{first.get('symbol')} ({exchange})", f"{seen.symbol} ({seen.exchange})",
-                )
-            )  # fmt: skip
+        # every row's instrument, not the first's: a fill without an instrument id is tied by
+        # its trading symbol, as positions are
+        instruments = {_fill_instrument(r) for r in ours}
+        shown_instruments = {
+            (t.exchange, _instrument(t.symbol, t.exchange, by_symbol, tokens)) for t in theirs
+        }
+        if shown_instruments != instruments:
+            named = {f"{r.get('symbol')} ({exchange_of(r.get('segment'))})" for r in ours}
+            shown_named = {f"{t.symbol} ({t.exchange})" for t in theirs}
+            told = (", ".join(sorted(named)), ", ".join(sorted(shown_named)))
+            diffs.append(Difference(item, exchange, "instrument", *told))
         out.differences += diffs
         out.matched += not diffs
     return out
+
+
+def _fill_instrument(row: Mapping[str, Any]) -> tuple[str, int | str]:
+    iid = row.get("instrument_id")
+    exchange = exchange_of(row.get("segment"))
+    return (exchange, int(iid) if iid is not None else f"symbol:{row.get('symbol')}")
 
 
 COMPARERS = {

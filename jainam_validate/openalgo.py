@@ -100,6 +100,15 @@ def in_analyzer_mode(envelope: dict[str, Any]) -> bool:
     )
 
 
+def in_live_mode(envelope: dict[str, Any]) -> bool:
+    """The analyzer's answer says live, in so many words (``mode: live`` or
+    ``analyze_mode: false``): live mode is never assumed from silence."""
+    data = envelope.get("data")
+    if not isinstance(data, dict):
+        return False
+    return data.get("mode") == "live" or data.get("analyze_mode") is False
+
+
 # -- rows (OpenAlgo passes the broker's strings through: "1,200", "0.00") ------------------
 class _AppRow(BaseModel):
     model_config = ConfigDict(

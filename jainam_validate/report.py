@@ -292,6 +292,8 @@ def residual_risks(view: RunView) -> list[str]:
             "IV2 was not exercised: `JAINAM_APP_URL` was not set, so nothing here shows that "
             "the application displays the broker's data."
         )
+    elif m.iv2 is not None and not isinstance(m.iv2.get("books"), dict):
+        risks.append(f"IV2 was not exercised: {md(str(m.iv2.get('reason') or 'not run'))}.")
     elif m.iv2 is not None:
         risks.append(
             "IV2 read the application's books once, right after the broker's: a trade placed "

@@ -67,7 +67,14 @@ def iv2_section(m: RunManifest) -> list[str]:
             "application displays the broker's data.",
         ]
     doc = m.iv2
-    books = doc.get("books") if isinstance(doc.get("books"), dict) else {}
+    if not isinstance(doc.get("books"), dict):
+        return [
+            "",
+            "## Application cross-check (IV2)",
+            "",
+            f"Application at {cell(doc.get('app_host'))}: {cell(doc.get('reason') or 'not run')}.",
+        ]
+    books = doc["books"]
     lines = [
         "",
         "## Application cross-check (IV2)",
@@ -111,6 +118,7 @@ def iv2_section(m: RunManifest) -> list[str]:
             unread = entry.get("unreadable_app_rows") or []
             if unread:
                 differences.append(f"- {cell(book)}: {len(unread)} application rows unreadable")
+            differences += [f"- {cell(book)}: {cell(n)}" for n in entry.get("notes") or []]
         timing = [
             f"{_ms(s.p50_ms)} / {_ms(s.p95_ms)}" if s is not None else "-" for s in (broker, app)
         ]

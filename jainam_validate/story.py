@@ -229,6 +229,29 @@ def _fenced(bodies: list[str]) -> list[bool]:
     return inside
 
 
+def _open_fence(bodies: list[str], fenced: list[bool]) -> int | None:
+    """The 1-based line of a fence still open at the end of the text, or None."""
+    start = None
+    for i, inside in enumerate(fenced):
+        if inside and (i == 0 or not fenced[i - 1]):
+            start = i
+        if not inside:
+            start = None
+    if start is None:
+        return None
+    # the block ends at the last line: closed only if that line is its closing fence
+    closing = _FENCE.match(bodies[-1])
+    opening = _FENCE.match(bodies[start])
+    closed = (
+        len(bodies) - 1 > start
+        and closing is not None
+        and opening is not None
+        and closing.group(1)[0] == opening.group(1)[0]
+        and not closing.group(2).strip()
+    )
+    return None if closed else start + 1
+
+
 def _heading(body: str) -> tuple[int, str] | None:
     found = _HEADING.fullmatch(body)
     if found is None:
@@ -313,11 +336,15 @@ def _is_row(body: str) -> bool:
 
 
 def next_version(previous: str | None) -> str:
-    """``1.3`` → ``1.4`` (a plain number plus 0.1); anything else is repeated; none: ``-``."""
+    """One step in the last decimal place: ``1.3`` → ``1.4``, ``1.9`` → ``2.0``, ``1.10`` →
+    ``1.11``; a whole number gets a first decimal (``2`` → ``2.1``); anything else is
+    repeated; none: ``-``."""
     if not previous:
         return "-"
     if _NUMBER.fullmatch(previous):
-        return str(Decimal(previous) + Decimal("0.1"))
+        places = len(previous.partition(".")[2]) or 1
+        step = Decimal(1).scaleb(-places)
+        return f"{Decimal(previous) + step:.{places}f}"
     return previous
 
 
@@ -354,7 +381,9 @@ def _table(bodies: list[str], fenced: list[bool], start: int, end: int) -> tuple
             tables.append((i, last))
             i = last
         i += 1
-    versioned = [t for t in tables if "version" in [c.casefold() for c in _cells(bodies[t[0]])]]
+    versioned = [
+        t for t in tables if "version" in [c.strip("*_` ").casefold() for c in _cells(bodies[t[0]])]
+    ]  # (a header written **Version** is the same column)
     chosen = versioned or tables
     return chosen[0] if chosen else None
 
@@ -418,8 +447,16 @@ def _record_notes(doc: _Lines, made: Entry) -> None:
 
 
 def changes(text: str, made: Entry) -> tuple[str, list[str]]:
-    """:func:`apply`, and the lines it added or replaced (what the leak guard checks)."""
+    """:func:`apply`, and the lines it added or replaced (what the leak guard checks). A code
+    fence left open would hide our own markers (and each run would add its blocks again):
+    that story is refused, naming the line."""
     doc = _Lines(text)
+    line = _open_fence(doc.bodies, _fenced(doc.bodies))
+    if line is not None:
+        raise errors.UsageError(
+            f"the story's code fence opened on line {line} is never closed: close it, then "
+            "record the run again"
+        )
     _record_notes(doc, made)
     _record_row(doc, made)
     return doc.text(), doc.added

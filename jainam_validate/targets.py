@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,11 +126,17 @@ def app_target(layers: Layers, rate: float | None) -> AppTarget | None:
     url = layers.plain("JAINAM_APP_URL", "").rstrip("/")
     if not url:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        parts = urlsplit("")
+    odd = parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc
+    if parts.scheme not in ("http", "https") or not parts.hostname or odd:
+        # never quotes the value: it could hold a user and password
         raise errors.ConfigError(
             "JAINAM_APP_URL must be the application's root, e.g. http://127.0.0.1:5000 "
-            "(no path: the harness adds /api/v1/...)"
+            "(no path, query or user: the harness adds /api/v1/...)"
         )
     key = layers.lookup(APP_KEY_NAME)
     if key is None:
@@ -166,9 +172,11 @@ Note = Callable[[str], None]
 
 
 @contextmanager
-def open_target(options: BrokerOptions, *, note: Note, debug: Note) -> Iterator[BrokerContext]:
+def open_target(
+    options: BrokerOptions, *, note: Note, debug: Note, app: bool = False
+) -> Iterator[BrokerContext]:
     """Resolve configuration (and start the simulator for --sim, or a cassette replay for
-    --replay) for a broker command."""
+    --replay) for a broker command; with ``app`` (``run``), the application to cross-check."""
     from jainam_validate import errors
     from jainam_validate.credentials import KeyringStore
     from jainam_validate.redact import Redactor
@@ -194,18 +202,18 @@ def open_target(options: BrokerOptions, *, note: Note, debug: Note) -> Iterator[
     kept = Layers(environ, dotenv, None).evidence_env()
     if options.replay is not None:
         with _replay(options, kept, redactor, debug) as ctx:
-            yield ctx
+            yield ctx if app else replace(ctx, app=None)
         return
     if options.sim:
         with _simulator(options, kept, redactor, debug) as ctx:
-            yield ctx
+            yield ctx if app else replace(ctx, app=None)
         return
     store = KeyringStore()
     layers = Layers(environ, dotenv, store)
     settings = Settings.resolve(layers, evidence_dir=options.evidence_dir)
-    app = app_target(layers, options.rate)
+    application = app_target(layers, options.rate) if app else None
     try:
-        yield BrokerContext(settings, layers, store, redactor, None, {"kind": "live"}, app)
+        yield BrokerContext(settings, layers, store, redactor, None, {"kind": "live"}, application)
     finally:
         line = store.fallback_note()
         if line:

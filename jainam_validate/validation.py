@@ -356,6 +356,7 @@ class Pass:
             app, self.harness.log, self.harness.redactor,
             timeouts=self.options.timeouts, transport=self.transport,
             logged_in=self.session is not None and self.session.origin == "login",
+            allow_empty=self.options.allow_empty,
         )  # fmt: skip
         books = {
             book.value: self.samples[book].rows if book in self.samples else None for book in BOOKS
@@ -455,8 +456,19 @@ class Pass:
             interrupted=self.interrupted,
             priced=self.holdings_pnl.check() if self.holdings_pnl is not None else None,
             iterations=max(options.iterations - options.warmup, 1),
-            iv2=self.iv2.checks if self.iv2 is not None else None,
+            iv2=self._iv2_checks(),
         )
+
+    def _iv2_checks(self) -> dict[str, Any] | None:
+        """IV2's checks: the cross-check's, or, when an application was given but the pass
+        stopped before asking it, each one not proven (never absent, never 'not set')."""
+        if self.iv2 is not None or self.options.app is None:
+            return self.iv2.checks if self.iv2 is not None else None
+        from jainam_validate.evidence import CheckResult
+
+        why = f"not reached: {_stop_reason(self.failure, self.interrupted) or 'the run stopped'}"
+        self.manifest.iv2 = {"app_host": self.options.app.host, "reason": why}
+        return {f"iv2:{b.value}": CheckResult(status=Status.NOT_PROVEN, detail=why) for b in BOOKS}
 
     def _decide(
         self, facts: PassFacts, extra_codes: list[ExitCode]

@@ -10,8 +10,9 @@ instrument outside it, always ``NSE``/``CNC``, with the cost total in ``statisti
 rows carry the order's quantity and average, one row per fill. Its master contract names NSE
 equities without the ``-EQ`` series. Faults: ``stale_holding`` (one holding one share short),
 ``missing_trade`` (the last fill dropped), ``analyzer_mode`` (the sandbox answers),
-``session_broken`` (position book HTTP 500, the other books empty). It imports nothing of the
-harness."""
+``session_broken`` (position book HTTP 500, the other books empty). A book the broker answers
+as empty (``--empty``) is empty here too, except the position book: the adapter cannot map an
+empty one and answers HTTP 500. It imports nothing of the harness."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ APP_FLOWS: dict[str, str] = {
     "/api/v1/tradebook": "app_tradebook",
     "/api/v1/symbol": "app_symbol",
 }
-_EXCHANGES = {"NSECM": "NSE", "BSECM": "BSE", "NSEFO": "NFO", "BSEFO": "BFO", "MCXFO": "MCX"}
+_EXCHANGES = {
+    "NSECM": "NSE", "BSECM": "BSE", "NSEFO": "NFO", "BSEFO": "BFO", "MCXFO": "MCX",
+    "NSECD": "CDS",
+}  # fmt: skip
 
 
 def _number(value: Any) -> float:
@@ -99,14 +103,19 @@ class OpenAlgoApp:
         mode = "analyze" if self.analyzer else "live"
         return _ok({"analyze_mode": self.analyzer, "mode": mode, "total_logs": 0})
 
+    def _empty(self, book: str) -> bool:
+        # the broker answers "Data Not Available"; the adapter maps it to an empty book
+        return book in self.book.config.empty_flows
+
     def _symbol_of(self, exchange: str, token: Any) -> str | None:
         return self.symbols.get((exchange, str(token))) if token not in (None, "", 0) else None
 
     def _positions(self) -> Response:
         if self.analyzer:
             return _ok([], sandbox=True)
-        if self.faults.get("app_positions") == "session_broken":
-            # the adapter calls .get on the [] it maps an error answer to
+        empty = "positions" in self.book.config.empty_flows
+        if self.faults.get("app_positions") == "session_broken" or empty:
+            # the adapter calls .get on the [] it maps an error or empty broker answer to
             return _error(500, "'list' object has no attribute 'get'")
         rows = []
         for p in self.book.positions(self.account):
@@ -132,7 +141,7 @@ class OpenAlgoApp:
         empty = {"holdings": [], "statistics": _statistics(0.0)}
         if self.analyzer:
             return _ok(empty, sandbox=True)
-        if self.faults.get("app_positions") == "session_broken":
+        if self.faults.get("app_positions") == "session_broken" or self._empty("holdings"):
             return _ok(empty)
         rows, cost = [], 0.0
         for i, h in enumerate(self.book.holdings(self.account)):
@@ -156,7 +165,7 @@ class OpenAlgoApp:
     def _tradebook(self) -> Response:
         if self.analyzer:
             return _ok([], sandbox=True)
-        if self.faults.get("app_positions") == "session_broken":
+        if self.faults.get("app_positions") == "session_broken" or self._empty("tradebook"):
             return _ok([])
         rows = []
         for text, _ids in self.book.iter_trade_json(self.account):

@@ -133,3 +133,81 @@ def test_record_and_replay_cover_the_application(isolated_environment: Path) -> 
     assert "app_symbol" in {r["flow"] for r in timings(folder)}
     # the cassette keeps no key: the application's routes carry it in bodies, never recorded
     assert not leaks(every_file_text(cassette), [DEMO_APP_KEY, *DEMO_CREDENTIALS.values()])
+
+
+def test_empty_books_on_both_sides_prove_nothing_unless_waived(isolated_environment: Path) -> None:
+    evidence = isolated_environment / "ev"
+    with Simulator(SimConfig(empty_flows=frozenset({"positions"}))) as sim:
+        env = {
+            "JAINAM_BASE_URL": sim.base_url, "JAINAM_APP_URL": sim.base_url,
+            "JAINAM_APP_API_KEY": DEMO_APP_KEY, **creds_env(DEMO_CREDENTIALS),
+        }  # fmt: skip
+        first = cli("run", "--evidence-dir", str(evidence / "a"), env=env, cwd=isolated_environment)
+        waived = cli(
+            "run", "--allow-empty", "positions", "--evidence-dir", str(evidence / "b"),
+            env=env, cwd=isolated_environment,
+        )  # fmt: skip
+    assert first.code == 5, first.output  # INCONCLUSIVE, never PASS on nothing compared
+    (folder,) = run_folders(evidence / "a")
+    check = manifest(folder)["checks"]["iv2:positions"]
+    # the adapter answers an empty position book with HTTP 500: not a broken session here
+    assert check["status"] == "not_proven" and "nothing to compare" in check["detail"]
+    assert manifest(folder)["checks"]["latency:app_positions"]["status"] != "pass"
+    assert waived.code == 0, waived.output
+    (folder,) = run_folders(evidence / "b")
+    assert manifest(folder)["checks"]["iv2:positions"]["status"] == "waived"
+
+
+def test_a_pass_stopped_before_iv2_says_so_and_never_that_the_url_was_unset(
+    isolated_environment: Path,
+) -> None:
+    evidence = isolated_environment / "ev"
+    with Simulator() as sim:
+        env = {
+            "JAINAM_BASE_URL": sim.base_url, "JAINAM_APP_URL": sim.base_url,
+            "JAINAM_APP_API_KEY": DEMO_APP_KEY, **creds_env(DEMO_CREDENTIALS),
+            "JAINAM_INTERACTIVE_API_SECRET": "not-the-secret-123",
+        }  # fmt: skip
+        result = cli("run", "--evidence-dir", str(evidence), env=env, cwd=isolated_environment)
+    assert result.code == 3
+    (folder,) = run_folders(evidence)
+    m = manifest(folder)
+    assert {m["checks"][f"iv2:{b}"]["status"] for b in BOOKS} == {"not_proven"}
+    assert m["iv2"]["reason"].startswith("not reached")
+    report = (folder / "report.md").read_text()
+    assert "JAINAM_APP_URL` was not set" not in report and "not reached" in report
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://admin:s3cret@127.0.0.1:5000",
+        "http://127.0.0.1:5000/?x=1",
+        "http://127.0.0.1:5000/api",
+    ],
+)
+def test_an_application_url_with_a_user_query_or_path_is_refused_without_quoting_it(
+    url: str, isolated_environment: Path
+) -> None:
+    env = {
+        "JAINAM_APP_URL": url,
+        "JAINAM_APP_API_KEY": DEMO_APP_KEY,
+        "JAINAM_BASE_URL": "http://127.0.0.1:9",
+    }
+    result = cli("run", env={**env, **creds_env(DEMO_CREDENTIALS)}, cwd=isolated_environment)
+    assert result.code == 2
+    assert "JAINAM_APP_URL must be the application's root" in result.stderr
+    assert "s3cret" not in result.output and "x=1" not in result.output
+
+
+def test_only_run_needs_the_application(isolated_environment: Path) -> None:
+    with Simulator() as sim:
+        env = {
+            "JAINAM_BASE_URL": sim.base_url,
+            "JAINAM_APP_URL": sim.base_url,
+            **creds_env(DEMO_CREDENTIALS),
+        }  # fmt: skip  (no JAINAM_APP_API_KEY: fetch never asks the application)
+        fetched = cli("fetch", "positions", env=env, cwd=isolated_environment)
+        ran = cli("run", env=env, cwd=isolated_environment)
+    assert fetched.code == 0, fetched.output
+    assert ran.code == 2 and "JAINAM_APP_API_KEY is not set" in ran.stderr

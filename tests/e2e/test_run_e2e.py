@@ -49,11 +49,10 @@ def test_run_sim_passes_and_writes_a_complete_checksummed_folder(
     assert m["target"]["market_data_prefix"] == "/apibinarymarketdata"
     assert set(m["credential_sources"].values()) == {"sim"}
     # the books, and (IV2: the simulator plays the application too) the application's books
-    assert m["thresholds_ms"] == {
-        book: 5000.0
-        for book in ("holdings", "positions", "tradebook")
-        + ("app_holdings", "app_positions", "app_tradebook")
-    }
+    assert m["thresholds_ms"] == dict.fromkeys(
+        ("holdings", "positions", "tradebook") + ("app_holdings", "app_positions", "app_tradebook"),
+        5000.0,
+    )
     assert {"login_interactive", "login_market", "positions", "holdings", "tradebook"} <= set(
         m["flows"]
     )

@@ -284,12 +284,14 @@ def test_average_compared_to_two_decimals(broker_avg: Any, app_avg: str, equal: 
         assert [d.field for d in out.differences] == ["average_price"]
 
 
-def test_app_average_missing_is_not_compared() -> None:
+def test_an_average_missing_on_one_side_is_a_difference_not_a_skip() -> None:
     out = compare_positions(
         [position()], positions_book(app_position(average_price=None)), NO_TOKENS
     )
-    assert out.differences == []
-    assert out.matched == 1
+    assert out.differences == [
+        Difference("RELIANCE-EQ MIS", "NSE", "average_price", "2443.05", "missing")
+    ]
+    assert out.matched == 0
 
 
 @pytest.mark.parametrize(
@@ -363,23 +365,41 @@ def test_same_instrument_with_another_product_is_not_a_match() -> None:
     assert out.only_app == ["RELIANCE-EQ NRML (NSE)"]
 
 
-def test_duplicate_broker_rows_for_one_key_sum_their_quantities() -> None:
+def test_two_broker_rows_shown_as_one_are_a_difference_even_when_quantities_sum() -> None:
     broker = [
         position(quantity="30", buy="100.00"),
         position(quantity="30", buy="110.00"),
     ]
-    # two rows a side: no single average to compare, so the app's 105 is not checked
+    # the sums agree, but one row cannot show two averages: never a silent pass
     out = compare_positions(
         broker, positions_book(app_position(quantity="60", average_price="105.00")), NO_TOKENS
     )
-    assert out.differences == []
-    assert out.matched == 1
+    assert out.differences == [Difference("RELIANCE-EQ MIS", "NSE", "rows", "2", "1")]
+    assert out.matched == 0
+
+
+def test_rows_a_side_equal_in_number_are_compared_row_by_row() -> None:
+    broker = [position(quantity="30", buy="100.00"), position(quantity="30", buy="110.00")]
+    same = positions_book(
+        app_position(quantity="30", average_price="110.00"),
+        app_position(quantity="30", average_price="100.00"),
+    )
+    assert compare_positions(broker, same, NO_TOKENS).differences == []
+    other = positions_book(
+        app_position(quantity="30", average_price="100.00"),
+        app_position(quantity="30", average_price="999.00"),
+    )
+    (diff,) = compare_positions(broker, other, NO_TOKENS).differences
+    assert (diff.field, diff.broker, diff.app) == ("average_price", "110", "999")
 
 
 def test_duplicate_app_rows_sum_and_a_short_sum_is_a_difference() -> None:
     app = positions_book(app_position(quantity="-20"), app_position(quantity="-30"))
     out = compare_positions([position(quantity="-60")], app, NO_TOKENS)
-    assert out.differences == [Difference("RELIANCE-EQ MIS", "NSE", "quantity", "-60", "-50")]
+    assert out.differences == [
+        Difference("RELIANCE-EQ MIS", "NSE", "quantity", "-60", "-50"),
+        Difference("RELIANCE-EQ MIS", "NSE", "rows", "1", "2"),
+    ]
 
 
 def test_unreadable_app_rows_fail_the_check_by_index() -> None:
@@ -526,9 +546,14 @@ def test_holdings_without_an_average_skip_the_cost(broker: list[dict[str, Any]])
     assert out.check().status == "pass"
 
 
-def test_no_statistics_at_the_app_skips_the_cost() -> None:
+def test_no_statistics_at_the_app_is_said_not_silently_skipped() -> None:
     out = compare_holdings([holding()], holdings_book(app_holding()), NO_TOKENS)
-    assert out.check().status == "pass"
+    check = out.check()
+    assert check.status == "pass"  # the quantities were compared and agree
+    assert "the cost total was not compared: the application gave no statistics" in check.detail
+    assert out.document()["notes"] == [
+        "the cost total was not compared: the application gave no statistics"
+    ]
 
 
 def test_unreadable_holding_rows_fail() -> None:
@@ -699,6 +724,7 @@ def test_document_records_everything() -> None:
         "only_broker": ["order y (1 fills)"],
         "only_app": ["order z (2 rows)"],
         "unreadable_app_rows": [0, 4],
+        "notes": [],
     }
     doc = out.document()
     doc["only_app"].append("mutated")
@@ -855,3 +881,10 @@ def test_every_fill_of_an_order_counts_not_only_the_first() -> None:
     assert [(d.field, d.broker, d.app) for d in out.differences] == [("side", "BUY", "BUY/SELL")]
     out = compare_trades(broker, trades_book(app_trade(), app_trade(product="NRML")), NO_TOKENS)
     assert [(d.field, d.broker, d.app) for d in out.differences] == [("product", "MIS", "MIS/NRML")]
+
+
+def test_a_second_fill_on_another_instrument_is_a_difference() -> None:
+    app = trades_book(app_trade(), app_trade(symbol="INFY-EQ"))
+    out = compare_trades([fill(), fill()], app, NO_TOKENS)
+    (diff,) = out.differences
+    assert diff.field == "instrument" and "INFY-EQ (NSE)" in diff.app

@@ -252,8 +252,8 @@ def test_the_evidence_path_is_relative_to_the_story(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("previous", "expected"),
-    [("1.2", "1.3"), ("1.9", "2.0"), ("2", "2.1"), ("1.25", "1.35"), ("v1.3", "v1.3"),
-     ("draft", "draft"), (None, "-"), ("", "-")],
+    [("1.2", "1.3"), ("1.9", "2.0"), ("2", "2.1"), ("1.25", "1.26"), ("1.10", "1.11"),
+     ("v1.3", "v1.3"), ("draft", "draft"), (None, "-"), ("", "-")],
 )  # fmt: skip
 def test_the_next_version(previous: str | None, expected: str) -> None:
     assert story.next_version(previous) == expected
@@ -343,3 +343,39 @@ def test_a_not_proven_check_is_named_with_its_reason(tmp_path: Path) -> None:
     assert f"- Checks not proven:\n  - flow:tradebook: {reason}\n" in text
     assert "- Checks failed: none\n" in text and "- Verdict: **INCONCLUSIVE**" in text
     assert "a recorded cassette replayed on loopback" in text
+
+
+def test_a_bold_version_header_is_still_the_change_log_table(tmp_path: Path) -> None:
+    text = (
+        "# S\n\n## Dev Notes\n\nx\n\n## Change Log\n\n| Step | Owner |\n|---|---|\n| a | b |\n\n"
+        "| Date | **Version** | Description | Author |\n|---|---|---|---|\n"
+        "| 2026-11-20 | 1.2 | Draft | Bob |\n"
+    )
+    path = story_file(tmp_path, text)
+    story.record(run_folder(tmp_path), path, key=KEY)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    ours = next(
+        i for i, line in enumerate(lines) if "<!-- jainam-validate run" in line and "|" in line
+    )
+    assert lines[ours - 1] == "| 2026-11-20 | 1.2 | Draft | Bob |"  # after the versioned table
+    assert "| 1.3 |" in lines[ours]
+    assert lines[lines.index("| Step | Owner |") + 2] == "| a | b |"  # the other table untouched
+
+
+@pytest.mark.parametrize("fence", ["```", "~~~~"])
+def test_a_code_fence_left_open_is_refused_naming_its_line(fence: str, tmp_path: Path) -> None:
+    text = f"# S\n\n## Dev Notes\n\n{fence}python\nprint(1)\n\n## Change Log\n"
+    path = story_file(tmp_path, text)
+    with pytest.raises(errors.UsageError, match="opened on line 5 is never closed"):
+        story.record(run_folder(tmp_path), path, key=KEY)
+    assert path.read_text(encoding="utf-8") == text  # nothing written
+
+
+def test_a_closed_fence_at_the_very_end_is_fine(tmp_path: Path) -> None:
+    text = "# S\n\n## Dev Notes\n\n## Change Log\n\n```\ncode\n```\n"
+    path = story_file(tmp_path, text)
+    folder = run_folder(tmp_path)
+    story.record(folder, path, key=KEY)
+    once = path.read_text(encoding="utf-8")
+    story.record(folder, path, key=KEY)  # again: nothing changes
+    assert path.read_text(encoding="utf-8") == once and "\n```\ncode\n```\n" in once
