@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jainam_validate import errors
-from jainam_validate.credentials import CREDENTIAL_NAMES, SESSION_TOKEN_NAMES
+from jainam_validate.credentials import APP_KEY_NAME, CREDENTIAL_NAMES, SESSION_TOKEN_NAMES
 from jainam_validate.decoding import UTF8, decode
+from jainam_validate.evidence import ATTESTATION
 from jainam_validate.scanner import Finding, Scanner
 
 if TYPE_CHECKING:
@@ -227,12 +228,29 @@ def configured_values(layers: Layers) -> tuple[str | None, list[tuple[str, str]]
     """The dealer client code and the configured secrets (the four credentials and any
     session tokens), from env, ``.env`` and the keyring: what :meth:`Redactor.seed` takes."""
     secrets = []
-    for name in (*CREDENTIAL_NAMES, *SESSION_TOKEN_NAMES):
+    for name in (*CREDENTIAL_NAMES, APP_KEY_NAME, *SESSION_TOKEN_NAMES):
         found = layers.lookup(name)
         if found is not None:
             secrets.append((found.value.get_secret_value(), "secret:configured"))
     client = layers.lookup("JAINAM_CLIENT_ID", use_keyring=False)
     return (client.value.get_secret_value() if client else None), secrets
+
+
+def _statement_of(path: Path, text: str) -> str:
+    """A run folder's attestation is judged by the statement it carries: its base64 payload
+    and its signatures are random-looking by nature (every high-entropy rule would fire on
+    them), the statement is what could hold a leak. Anything else is judged as it is, and so
+    is an attestation file that is not a readable envelope."""
+    if path.name != ATTESTATION:
+        return text
+    import base64
+    import json
+
+    try:
+        payload = json.loads(text)["payload"]
+        return base64.b64decode(payload, validate=True).decode("utf-8")
+    except (ValueError, KeyError, TypeError):
+        return text
 
 
 def audit(paths: Iterable[Path], scanner: Scanner) -> AuditResult:
@@ -254,6 +272,7 @@ def audit(paths: Iterable[Path], scanner: Scanner) -> AuditResult:
             continue
         result.files += 1
         text, encoding = decode(data)
+        text = _statement_of(entry.path, text)
         shown = None if encoding == UTF8 else encoding
         if shown is not None:
             result.encodings[str(entry.path)] = shown

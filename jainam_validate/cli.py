@@ -7,19 +7,17 @@ one line on stderr, no traceback, no locals. Heavy modules are imported inside t
 else to stderr.
 """
 
-import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.exceptions import TyperException
 
-from jainam_validate import __version__
+from jainam_validate import __version__, evidence_commands
+from jainam_validate.boundary import DEBUG, boundary, invocation
 from jainam_validate.options import (
     AccountProfile,
     Against,
@@ -52,12 +50,10 @@ from jainam_validate.options import (
     Replay,
     ReplayLatencyOpt,
     Retries,
-    RunDir,
     ServeEmpty,
+    SignKey,
     Sim,
     SimProfile,
-    StoryFile,
-    StoryLabel,
     Threshold,
     Verbose,
     Warmup,
@@ -71,15 +67,12 @@ from jainam_validate.targets import (
     open_target,
 )
 from jainam_validate.terminal import (
-    Io,
-    fail,
     keyring_note,
     make_io,
     progress,
     requests_log,
     show_drift,
     show_fetch,
-    show_findings,
     show_login,
     show_run,
     show_simulator,
@@ -98,69 +91,10 @@ app = typer.Typer(
 )
 
 
-def _invocation(ctx: typer.Context) -> dict[str, Any]:
-    """The command and the flags given on its command line, for the evidence. Secrets are
-    never command-line arguments, so names and values are safe to record (and leak-guarded
-    with the rest of run.json all the same)."""
-    flags: dict[str, Any] = {}
-    for param in ctx.command.params:
-        name = param.name or ""
-        source = ctx.get_parameter_source(name)
-        # by name: typer vendors click, and its ParameterSource is not public API
-        if param.param_type_name == "argument" or getattr(source, "name", "") != "COMMANDLINE":
-            continue
-        value = ctx.params.get(name)
-        flag = next((o for o in param.opts if o.startswith("--")), param.opts[0])
-        if isinstance(value, list | tuple):
-            flags[flag] = [str(getattr(v, "value", v)) for v in value]
-        elif isinstance(value, bool):
-            flags[flag] = value
-        else:
-            flags[flag] = str(getattr(value, "value", value))
-    return {"flags": flags}
-
-
-@contextmanager
-def _boundary(io: Io) -> Iterator[None]:
-    """The one place core errors become exit codes and a single line on stderr."""
-    from jainam_validate import errors
-
-    try:
-        yield
-    except errors.JainamError as exc:
-        if _DEBUG.traceback and isinstance(exc, errors.InternalError) and exc.original:
-            raise exc.original from None  # --traceback: the bug itself, for the person asking
-        fail(io, str(exc), int(exc.exit_code), run_dir=exc.run_dir)
-    except KeyboardInterrupt as stop:
-        fail(
-            io,
-            "interrupted; what was written so far stays valid",
-            int(errors.ExitCode.INTERRUPTED),
-            run_dir=getattr(stop, "run_dir", None),
-        )
-    except (typer.Exit, typer.Abort, TyperException):
-        raise  # Typer's own exits and usage errors
-    except Exception as exc:  # never a traceback: its text could quote broker data
-        if _DEBUG.traceback:
-            raise  # --traceback: the person at the keyboard asked to see the bug itself
-        failure = errors.InternalError.from_exception(exc)
-        fail(io, str(failure), int(failure.exit_code))
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"jainam-validate {__version__}")
         raise typer.Exit()
-
-
-@dataclass
-class _Debug:
-    traceback: bool = False
-
-
-#: Hidden ``--traceback``: a bug shows its real traceback instead of "internal error: type in
-#: file:line" (which is all anyone else ever sees, since a message could quote broker data).
-_DEBUG = _Debug()
 
 
 @app.callback()
@@ -176,7 +110,7 @@ def _root(
     ] = None,
 ) -> None:
     """Validate a Jainam XTS integration: log in, fetch books, time and redact every call."""
-    _DEBUG.traceback = traceback
+    DEBUG.traceback = traceback
 
 
 def _command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -213,13 +147,13 @@ def login(
     io = make_io(json_out, no_color, verbose)
     flags = BrokerOptions.from_params(click_ctx.params)
     with (
-        _boundary(io),
+        boundary(io),
         open_target(flags, note=io.note, debug=io.debug) as ctx,
     ):
         options = replace(
             flags.pass_options("login"),
             target=ctx.target,
-            invocation=_invocation(click_ctx),
+            invocation=invocation(click_ctx),
             flows=(),
             market_session=True,
             reuse_session=False,
@@ -265,7 +199,7 @@ def fetch(
 
     io = make_io(json_out, no_color, verbose)
     flags = BrokerOptions.from_params(click_ctx.params)
-    with _boundary(io):
+    with boundary(io):
         if junit is not None:
             from jainam_validate.evidence import check_writable
 
@@ -277,7 +211,7 @@ def fetch(
                 junit=junit,
                 step_summary=Path(summary) if summary else None,
                 target=ctx.target,
-                invocation=_invocation(click_ctx),
+                invocation=invocation(click_ctx),
                 allow_empty=allowed_empty([b.value for b in allow_empty or []]),
                 label=label,
                 flows=(flow.value,),
@@ -304,6 +238,7 @@ def run(
     day_or_net: DayOrNetOpt = DayOrNet.NetWise,
     allow_empty: AllowEmpty = None,
     label: Label = None,
+    sign_key: SignKey = None,
     retries: Retries = DEFAULTS.retries,
     rate: Rate = DEFAULTS.rate,
     breaker: Breaker = DEFAULTS.breaker,
@@ -327,7 +262,7 @@ def run(
 
     io = make_io(json_out, no_color, verbose)
     flags = BrokerOptions.from_params(click_ctx.params)
-    with _boundary(io):
+    with boundary(io):
         chosen = resolve_policy(
             policy_file=policy, thresholds=threshold or [], iterations=iterations, warmup=warmup
         )
@@ -335,12 +270,14 @@ def run(
             from jainam_validate.evidence import check_writable
 
             check_writable(junit)
+        # the key is read before any call: a wrong passphrase must not cost a whole pass
+        signer = evidence_commands.load_signer(sign_key) if sign_key is not None else None
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         with open_target(flags, note=io.note, debug=io.debug, app=True) as ctx:
             options = replace(
                 flags.pass_options("run"),
                 target=ctx.target,
-                invocation=_invocation(click_ctx),
+                invocation=invocation(click_ctx),
                 allow_empty=allowed_empty([b.value for b in allow_empty or []]),
                 label=label,
                 iterations=chosen.iterations,
@@ -360,50 +297,20 @@ def run(
                     on_record=requests_log(io, ctx.redactor),
                 )  # fmt: skip
             show_run(io, result)
+            if signer is not None:
+                from jainam_validate.attestation import attest
+
+                folder = result.folder.path
+                path, keyid = attest(folder, result.manifest, signer, guard=ctx.redactor)
+                io.note(f"signed {path} ({keyid})")
             raise typer.Exit(int(result.exit_code))
 
 
-# -- report ----------------------------------------------------------------------------------
-@_command("report")
-def report_command(
-    run_dir: RunDir = None,
-    junit: Junit = None,
-    story_file: StoryFile = None,
-    label: StoryLabel = None,
-    evidence_dir: EvidenceDir = None,
-    json_out: JsonOut = False,
-    no_color: NoColor = False,
-    verbose: Verbose = False,
-) -> None:
-    """(Re)build report.md (and JUnit) from a run folder's files alone; with --story, also
-    record the run in a story file (a Change Log row and a Dev Notes entry)."""
-    from jainam_validate import errors, report, story
-    from jainam_validate.evidence import newest_run
-    from jainam_validate.settings import Layers, pseudonym_key
-
-    io = make_io(json_out, no_color, verbose)
-    with _boundary(io):
-        if label is not None and story_file is None:
-            raise errors.UsageError("--label names the run in a story: give --story FILE too")
-        if run_dir is None:
-            configured = Layers.here(None).evidence_env()
-            root = evidence_dir or Path(configured.get("JAINAM_EVIDENCE_DIR", "evidence"))
-            run_dir = newest_run(root)
-            io.note(f"report: the newest folder written by `run` is {run_dir}")
-        key = pseudonym_key(dict(os.environ))[0]
-        # the story is read and its entry guarded first: a bad FILE leaves the folder untouched
-        edit = story_file and story.prepare(run_dir, story_file, key=key, label=label)
-        report.rebuild(run_dir, key=key, junit=junit)
-        document = {"run_dir": str(run_dir), "report": str(run_dir / "report.md")}
-        if edit:
-            story.write(edit)
-            document["story"] = str(story_file)
-        if io.json:
-            sys.stdout.write(json.dumps(document) + "\n")
-        else:
-            io.note(f"wrote {run_dir / 'report.md'} and {run_dir / 'SHA256SUMS'}")
-        if edit:
-            io.note(f"recorded run {edit.run_id} in {story_file}")
+# -- evidence already written: report, audit, attest, verify (evidence_commands) ------------
+_command("report")(evidence_commands.report_command)
+_command("audit")(evidence_commands.audit)
+_command("attest")(evidence_commands.attest)
+_command("verify")(evidence_commands.verify)
 
 
 # -- drift -----------------------------------------------------------------------------------
@@ -425,7 +332,7 @@ def drift(
     from jainam_validate import drift as drifting
 
     io = make_io(json_out, no_color, verbose)
-    with _boundary(io):
+    with boundary(io):
         if sum((against is not None, sim, live)) != 1:
             raise errors.UsageError("drift needs exactly one of --against DIR, --sim and --live")
         baseline = cassette.load(cassette_dir)
@@ -443,50 +350,6 @@ def drift(
         drifts, unmatched = drifting.compare(baseline, fresh)
         show_drift(io, cassette_dir, drifts, unmatched)
         if drifts or unmatched or fresh_exit:
-            raise typer.Exit(errors.ExitCode.CHECKS_FAILED)
-
-
-# -- audit -----------------------------------------------------------------------------------
-@_command("audit")
-def audit(
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Files or folders to scan.")],
-    json_out: JsonOut = False,
-    no_color: NoColor = False,
-    verbose: Verbose = False,
-) -> None:
-    """Scan files for secrets and unredacted identifiers; exit 1 on any finding."""
-    from jainam_validate import audit as auditing
-    from jainam_validate import errors
-    from jainam_validate.credentials import KeyringStore
-    from jainam_validate.redact import Redactor
-    from jainam_validate.scanner import Scanner
-    from jainam_validate.settings import Layers, pseudonym_key
-
-    io = make_io(json_out, no_color, verbose)
-    with _boundary(io):
-        store = KeyringStore()
-        layers = Layers.here(store)
-        redactor = Redactor(pseudonym_key(dict(os.environ))[0])
-        known = redactor.seed(*auditing.configured_values(layers))
-        keyring_note(io, store)
-        # what the user typed into the runs being audited (a label, paths) is theirs, as it
-        # was to the write-time guard: the two agree
-        trusted = auditing.user_strings(paths)
-        result = auditing.audit(paths, Scanner(redactor, trusted, own=auditing.run_ids(paths)))
-        if result.files == 0:
-            # Never "0 files scanned" and a pass: an empty folder, or one of broken links.
-            if not io.json:
-                show_findings(result.findings)  # the dangling links and unreadable entries
-            raise auditing.nothing_scanned(paths, result.findings)
-        if io.json:
-            sys.stdout.write(json.dumps(result.document(known), indent=2) + "\n")
-        else:
-            show_findings(result.findings)
-            io.note(
-                f"audit: {result.files} files scanned against {known} configured secrets/ids "
-                f"and the pattern rules: {len(result.findings)} finding(s)"
-            )
-        if result.findings:
             raise typer.Exit(errors.ExitCode.CHECKS_FAILED)
 
 
@@ -511,7 +374,7 @@ def store_creds(
     from jainam_validate.settings import Layers
 
     io = make_io(json_out, no_color, verbose)
-    with _boundary(io):
+    with boundary(io):
         if sum((from_env, check, delete)) > 1:
             raise errors.UsageError("use only one of --from-env, --check and --delete")
         store = KeyringStore()
@@ -571,7 +434,7 @@ def simulate(
     from jainam_validate.targets import listen, rehearsal
 
     io = make_io(False, no_color, verbose)
-    with _boundary(io):
+    with boundary(io):
         plan = rehearsal(
             profile,
             faults=fault or [],

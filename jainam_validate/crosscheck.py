@@ -306,6 +306,15 @@ class CrossCheck:
         return CheckResult(status=status, detail=detail), {"reason": detail}
 
 
+def not_reached(target: AppTarget, why: str) -> CrossCheckResult:
+    """The three checks of a pass that stopped before asking the application: not proven."""
+    detail = f"not reached: {why}"
+    checks = {
+        f"iv2:{_book(f)}": CheckResult(status=Status.NOT_PROVEN, detail=detail) for f in APP_BOOKS
+    }
+    return CrossCheckResult(checks, {"app_host": target.host, "reason": detail})
+
+
 def _untied(
     answers: Mapping[str, Answer], broker: Mapping[str, list[dict[str, Any]] | None]
 ) -> Iterator[tuple[str, str]]:

@@ -16,7 +16,10 @@ identifier::
     ├── InternalError (1)         a bug in the harness; reported by type and place only
     ├── AuthError (3)             the broker rejected the credentials or the session token
     ├── UnreachableError (4)      no HTTP response was ever received (DNS, connect, TLS, timeout)
-    └── LeakDetected (7)          the leak guard stopped an artifact from being written
+    ├── LeakDetected (7)          the leak guard stopped an artifact from being written
+    ├── TamperedError (8)         verify: a run folder was edited or is inconsistent
+    ├── SignatureError (9)        verify: a signature is missing or not trusted
+    └── RequirementError (1)      verify: verified, but not what --require-... asks
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class ExitCode(IntEnum):
     UNREACHABLE = 4
     INCONCLUSIVE = 5
     LEAK = 7
+    TAMPERED = 8  # verify only
+    UNTRUSTED = 9  # verify only
     INTERRUPTED = 130
 
 
@@ -159,3 +164,23 @@ class LeakDetected(JainamError):
         )
         leak.artifact = artifact
         return leak
+
+
+class TamperedError(JainamError):
+    """``verify``: a run folder's files differ from what its checksums, attestation or logs
+    say (the message names the first difference)."""
+
+    exit_code = ExitCode.TAMPERED
+
+
+class SignatureError(JainamError):
+    """``verify``: an attestation is missing, or no signature on it is by a trusted key."""
+
+    exit_code = ExitCode.UNTRUSTED
+
+
+class RequirementError(JainamError):
+    """``verify``: the folder is what it claims, but not what ``--require-target`` or
+    ``--require-pass`` asks for."""
+
+    exit_code = ExitCode.CHECKS_FAILED

@@ -31,13 +31,15 @@ from jainam_validate.scanner import Scanner
 from jainam_validate.stats import FlowSummary
 from jainam_validate.timing import TimingRecord
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Fields of a timing record that hold text from the broker (or built from its answer).
 BROKER_FIELDS = ("error", "code", "content_type", "route")
 TIMINGS = "timings.jsonl"
 MANIFEST = "run.json"
 REPORT = "report.md"
 CHECKSUMS = "SHA256SUMS"
+#: The signed attestation of a sealed folder (DSSE envelope): outside SHA256SUMS, which it signs.
+ATTESTATION = "attestation.intoto.json"
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -80,6 +82,9 @@ class RunManifest(BaseModel):
     thresholds_ms: dict[str, float] = Field(default_factory=dict)
     iterations: int = 1
     warmup: int = 0
+    #: the resolved, non-secret configuration of the pass (schema 3): flows, retries, rate
+    #: cap, breaker, timeouts, positions view, waivers, the application's host
+    configuration: dict[str, Any] = Field(default_factory=dict)
     flows: dict[str, FlowSummary] = Field(default_factory=dict)
     checks: dict[str, CheckResult] = Field(default_factory=dict)
     leak_guard: dict[str, int] = Field(default_factory=dict)
@@ -250,11 +255,14 @@ class RunFolder:
 
 
 def artifact_files(folder: Path) -> list[Path]:
-    """Every artifact in a run folder (not temporaries, not SHA256SUMS), sorted."""
+    """Every artifact in a run folder (not temporaries, not SHA256SUMS, not the attestation
+    of SHA256SUMS), sorted."""
     return sorted(
         p
         for p in folder.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and p.name != CHECKSUMS
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.relative_to(folder).as_posix() not in (CHECKSUMS, ATTESTATION)
     )
 
 

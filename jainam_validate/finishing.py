@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jainam_validate import errors, report
 from jainam_validate.errors import ExitCode
@@ -31,8 +32,12 @@ from jainam_validate.redact import Redactor
 from jainam_validate.sessions import Session
 from jainam_validate.verdict import Status, status_of, verdict_of
 
+if TYPE_CHECKING:
+    from jainam_validate.validation import PassOptions
+
 __all__ = [
     "CiTexts",
+    "configuration_of",
     "ci_texts",
     "rescrub_texts",
     "signals_deferred",
@@ -187,3 +192,21 @@ def write_leak_stop(
     _leak_ci_texts(folder, junit=junit, step_summary=step_summary).write(
         junit=junit, step_summary=step_summary
     )
+
+
+def configuration_of(options: PassOptions, rate_per_s: float) -> dict[str, Any]:
+    """What run.json records of how a pass was set up (schema 3): no secret, no path."""
+    r = options.resilience
+    return {
+        "flows": list(options.flows),
+        "day_or_net": options.day_or_net,
+        "market_session": options.market_session,
+        "pnl": options.pnl,
+        "retries": r.retry.retries,
+        "rate_per_s": rate_per_s,
+        "breaker": r.breaker_threshold,
+        "connect_timeout_s": options.timeouts.connect,
+        "read_timeout_s": options.timeouts.read,
+        "allow_empty": sorted(options.allow_empty),
+        "app_host": options.app.host if options.app is not None else None,
+    }

@@ -385,6 +385,31 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("copy them from the environment or .env", "store-creds --from-env"),
         ("which source supplies each one (no values shown)", "store-creds --check"),
     ),
+    "attest": (
+        ("CI signs the folder it just wrote", "attest evidence/RUN --sign-key ci.key"),
+        (
+            "the release owner adds a signature",
+            "attest evidence/RUN --countersign --sign-key owner.key",
+        ),
+        (
+            "GitHub's actions/attest signs instead",
+            "attest evidence/RUN --predicate-only predicate.json",
+        ),
+    ),
+    "verify": (
+        (
+            "a release gate: live evidence, signed by CI",
+            "verify evidence/RUN --key ci.pub --require-target live",
+        ),
+        (
+            "trust a team's allowed_signers file",
+            "verify evidence/RUN --allowed-signers signers --identity ci",
+        ),
+        (
+            "CI: only a signed PASS will do",
+            "verify evidence/RUN --key ci.pub --require-pass --json",
+        ),
+    ),
     "simulate": (
         ("the demo account on port 8765", "simulate"),
         (
@@ -403,3 +428,20 @@ def epilog(command: str) -> str:
     """The examples block of ``command``'s help (``\\b`` keeps click from re-wrapping it)."""
     lines = [f"  # {note}\n  jainam-validate {line}" for note, line in EXAMPLES[command]]
     return "Examples:\n\n\b\n" + "\n".join(lines)
+
+
+# -- attest and verify --------------------------------------------------------------------------
+SignKey = Annotated[
+    Path | None,
+    typer.Option(
+        "--sign-key",
+        metavar="FILE",
+        envvar="JAINAM_SIGN_KEY",
+        show_envvar=False,
+        help="Ed25519 private key (OpenSSH or PEM; env JAINAM_SIGN_KEY) that signs the run "
+        "folder's attestation; passphrase from JAINAM_SIGN_KEY_PASSPHRASE or a prompt.",
+    ),
+]
+SealedRunDir = Annotated[
+    Path, typer.Argument(metavar="RUN_DIR", help="A sealed run folder (it has SHA256SUMS).")
+]

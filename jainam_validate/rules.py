@@ -245,7 +245,9 @@ _NOT_AN_ID = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?|-?\d+\.\d+|\d{4}-
 _OWN_ID_FIELDS = frozenset({"order", "exchange_order", "execution", "account", "client"})
 # a pseudonym cut by a snippet ("client_9e…") is still ours
 _PSEUDONYM_PREFIX = re.compile(r"[a-z]+(?:_[0-9a-f]{0,8})?…?\Z")
-_ID_PLACEHOLDERS = frozenset({PRO_CLIENT_ID, "…", "null", "none", "", "[redacted]"})
+_ID_PLACEHOLDERS = frozenset(
+    {PRO_CLIENT_ID, "…", "null", "none", "", "[redacted]", "sha256sums"}  # (our checksum file)
+)
 # "/" is left out so paths (evidence/<run-id>/samples/...) are not one long token.
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+_-])[A-Za-z0-9+_-]{28,}={0,2}(?![A-Za-z0-9+_=-])")
 _HEX = re.compile(r"[0-9a-fA-F]+\Z")

@@ -239,7 +239,8 @@ def _simulator(
         settings = Settings.resolve(layers, evidence_dir=options.evidence_dir)
         debug(f"simulator ({options.sim_profile.value}) on {simulator.base_url}")
         app = AppTarget(simulator.base_url, SecretStr(DEMO_APP_KEY), options.rate or 0.0)
-        yield BrokerContext(settings, layers, None, redactor, simulator, {"kind": "simulator"}, app)
+        target = {"kind": "simulator", "sim_profile": options.sim_profile.value}
+        yield BrokerContext(settings, layers, None, redactor, simulator, target, app)
 
 
 @contextmanager

@@ -28,6 +28,7 @@ from jainam_validate.evidence import RunFolder, RunManifest
 from jainam_validate.finishing import (
     CiTexts,
     ci_texts,
+    configuration_of,
     rescrub_texts,
     signals_deferred,
     write_leak_stop,
@@ -203,6 +204,7 @@ class Pass:
         on_record: Callable[[TimingRecord], None] | None = None,
     ) -> None:
         settings = session_plan.settings
+        rate = options.resilience.rate_per_s
         self.plan = session_plan
         self.settings = settings
         self.options = options
@@ -222,6 +224,7 @@ class Pass:
             thresholds_ms=dict(sorted(options.thresholds_ms.items())),
             iterations=options.iterations,
             warmup=options.warmup,
+            configuration=configuration_of(options, rate_for(rate, session_plan.root)),
         )
         self.samples: dict[str, FlowResult] = {}  # the last usable sample per flow
         self.session: Session | None = None
@@ -462,13 +465,13 @@ class Pass:
     def _iv2_checks(self) -> dict[str, Any] | None:
         """IV2's checks: the cross-check's, or, when an application was given but the pass
         stopped before asking it, each one not proven (never absent, never 'not set')."""
-        if self.iv2 is not None or self.options.app is None:
-            return self.iv2.checks if self.iv2 is not None else None
-        from jainam_validate.evidence import CheckResult
+        if self.iv2 is None and self.options.app is not None:
+            from jainam_validate.crosscheck import not_reached
 
-        why = f"not reached: {_stop_reason(self.failure, self.interrupted) or 'the run stopped'}"
-        self.manifest.iv2 = {"app_host": self.options.app.host, "reason": why}
-        return {f"iv2:{b.value}": CheckResult(status=Status.NOT_PROVEN, detail=why) for b in BOOKS}
+            why = _stop_reason(self.failure, self.interrupted) or "the run stopped"
+            self.iv2 = not_reached(self.options.app, why)
+            self.manifest.iv2 = self.iv2.document
+        return self.iv2.checks if self.iv2 is not None else None
 
     def _decide(
         self, facts: PassFacts, extra_codes: list[ExitCode]

@@ -43,7 +43,7 @@ def test_run_sim_passes_and_writes_a_complete_checksummed_folder(
         digest, name = line.split("  ")
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
     m = manifest(folder)
-    assert m["schema_version"] == 2 and m["exit_code"] == 0 and m["command"] == "run"
+    assert m["schema_version"] == 3 and m["exit_code"] == 0 and m["command"] == "run"
     assert m["target"]["kind"] == "simulator" and m["verdict"] == "PASS"
     assert m["invocation"] == {"flags": {"--sim": True}}
     assert m["target"]["market_data_prefix"] == "/apibinarymarketdata"

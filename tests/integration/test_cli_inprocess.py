@@ -81,15 +81,15 @@ def test_traceback_flag_shows_a_bug_to_the_person_who_asked(
 ) -> None:
     from typer.testing import CliRunner
 
-    from jainam_validate import cli, harness
+    from jainam_validate import boundary, cli, harness
 
     def boom(*_args: object, **_kwargs: object) -> None:
         raise ValueError("a bug")
 
     monkeypatch.setattr(harness.Harness, "fetch", boom)
-    monkeypatch.setattr(cli, "_DEBUG", cli._Debug())
+    monkeypatch.setattr(boundary.DEBUG, "traceback", False)
     result = CliRunner().invoke(cli.app, ["--traceback", "fetch", "positions", "--sim"])
     assert isinstance(result.exception, ValueError)
-    monkeypatch.setattr(cli, "_DEBUG", cli._Debug())
+    monkeypatch.setattr(boundary.DEBUG, "traceback", False)
     hidden = CliRunner().invoke(cli.app, ["fetch", "positions", "--sim"])
     assert hidden.exit_code == 1 and "a bug" not in hidden.output

@@ -131,7 +131,7 @@ def test_artifact_json_is_sorted_indented_by_two_unescaped_and_ends_with_a_newli
 
 def test_the_manifest_defaults_to_schema_2_and_round_trips(tmp_path: Path) -> None:
     manifest = RunManifest(run_id=RUN_ID, command="run", started_at="2026-11-30T10:15:00Z")
-    assert manifest.schema_version == evidence.SCHEMA_VERSION == 2
+    assert manifest.schema_version == evidence.SCHEMA_VERSION == 3
     assert (manifest.interrupted, manifest.iterations, manifest.warmup) == (False, 1, 0)
     assert manifest.ended_at is manifest.exit_code is manifest.verdict is manifest.error is None
     folder = folder_at(tmp_path)

@@ -60,7 +60,7 @@ def test_fetch_writes_a_complete_checksummed_folder_with_nothing_raw(tmp_path: P
         digest, name = line.split("  ")
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
     manifest = json.loads((folder / "run.json").read_text())
-    assert manifest["schema_version"] == 2 and manifest["exit_code"] == 0
+    assert manifest["schema_version"] == 3 and manifest["exit_code"] == 0
     assert manifest["target"] == {
         "kind": "live",
         "host": "xts.test:4143",
