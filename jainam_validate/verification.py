@@ -93,8 +93,15 @@ def verify(
     if stmt is not None:
         same_subjects(folder, stmt, sums)
         out.steps.append(("subjects", "the statement's digests are the folder's files"))
-    _rederive(folder, manifest, stmt)
-    out.steps.append(("re-derived", "flows, checks, exit code and verdict follow from the logs"))
+    if _rederive(folder, manifest, stmt):
+        out.steps.append(
+            ("re-derived", "flows, checks, exit code and verdict follow from the logs")
+        )
+    else:
+        out.steps.append(
+            ("re-derived", "flows follow from the logs; checks and verdict not re-derived: "
+             f"schema {manifest.schema_version} used another check set")
+        )  # fmt: skip
     rendered = report.render_folder(folder)
     if rendered != (folder / REPORT).read_text(encoding="utf-8"):
         made_by = manifest.tool_version
@@ -183,16 +190,21 @@ def _moment(text: object) -> datetime:
         return datetime.now(UTC)
 
 
-def _rederive(folder: Path, manifest: RunManifest, stmt: dict[str, Any] | None) -> None:
+def _rederive(folder: Path, manifest: RunManifest, stmt: dict[str, Any] | None) -> bool:
     """Flows from the timing log; the checks that follow from it alone (live capture, each
     book, each latency); the exit code and verdict from every check's status; the statement's
-    result and lists from run.json. The first difference raises TamperedError."""
+    result and lists from run.json. The first difference raises TamperedError. False when the
+    folder predates today's check set (schema 1): only its flows are re-derived."""
     records = read_timings(folder)
     flows = summarise(records, warmup=manifest.warmup)
     for name in sorted(set(flows) | set(manifest.flows)):
         mine, theirs = flows.get(name), manifest.flows.get(name)
         if mine is None or theirs is None or mine.model_dump() != theirs.model_dump():
             raise errors.TamperedError(f"run.json's flows.{name} is not what timings.jsonl records")
+    if stmt is not None:
+        _statement_agrees(folder, manifest, stmt)
+    if manifest.schema_version < 2:
+        return False
     derived = release_checks(_facts(manifest), flows, records)
     for name, check in derived.items():
         if not name.startswith(("flow:", "latency:", "live_capture")):
@@ -214,8 +226,7 @@ def _rederive(folder: Path, manifest: RunManifest, stmt: dict[str, Any] | None) 
         raise errors.TamperedError(
             f"run.json's verdict {manifest.verdict} does not follow from its checks ({verdict})"
         )
-    if stmt is not None:
-        _statement_agrees(folder, manifest, stmt)
+    return True
 
 
 def _statement_agrees(folder: Path, manifest: RunManifest, stmt: dict[str, Any]) -> None:

@@ -304,3 +304,20 @@ def test_attest_refuses_an_unsealed_or_already_attested_folder(
     (folder / "report.md").write_text("edited\n")
     edited = invoke("attest", str(folder), "--force", "--sign-key", str(private))
     assert edited.exit_code == 8 and "report.md" in edited.stderr
+
+
+@pytest.mark.parametrize("fixture", ["investor-pnl-pass", "investor-holdings-500"])
+def test_an_older_folder_verifies_on_what_it_recorded(fixture: str, tmp_path: Path) -> None:
+    # schema 1 had another check set: its flows are re-derived, its checks are not judged
+    folder = tmp_path / fixture
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "runs" / fixture, folder)
+    result = invoke("verify", str(folder), "--json")
+    assert result.exit_code == 0, result.output
+    steps = dict((s["step"], s["result"]) for s in json.loads(result.stdout)["steps"])
+    assert "not re-derived: schema 1" in steps["re-derived"]
+    lines = (folder / "timings.jsonl").read_text().splitlines()
+    record = json.loads(lines[0])
+    record["sample_ms"] = 0.5
+    (folder / "timings.jsonl").write_text("\n".join([json.dumps(record), *lines[1:]]) + "\n")
+    reseal(folder)
+    assert invoke("verify", str(folder)).exit_code == 8  # its flows are still held to its log
