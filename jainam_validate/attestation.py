@@ -298,8 +298,11 @@ def same_subjects(folder: Path, stmt: Any, sums: Mapping[str, str]) -> None:
             raw = s.get("digest")
             named[str(s.get("name"))] = str(raw.get("sha256") if isinstance(raw, dict) else None)
     expected = {**sums, CHECKSUMS: _sha256(folder / CHECKSUMS)}
-    for name in sorted(set(named) | set(expected)):
-        if named.get(name) != expected.get(name):
-            raise errors.TamperedError(
-                f"{name}: the attestation's subject digest does not match the folder"
-            )
+    # the files first (they say what was edited), SHA256SUMS last (it only follows them)
+    names = sorted(set(named) | set(expected), key=lambda n: (n == CHECKSUMS, n))
+    differ = [n for n in names if named.get(n) != expected.get(n)]
+    if differ:
+        shown = ", ".join(differ[:4]) + (f" and {len(differ) - 4} more" if len(differ) > 4 else "")
+        raise errors.TamperedError(
+            f"{shown}: not what the attestation signed (its subject digests differ)"
+        )

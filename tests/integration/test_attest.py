@@ -190,7 +190,7 @@ def test_each_tamper_of_a_signed_folder_exits_8(tamper: str, run: tuple[Path, Pa
     result = invoke("verify", str(folder), "--key", str(public))
     assert result.exit_code == 8, result.output
     # a resealed edit no longer matches the signed digests; an unsealed one, SHA256SUMS
-    assert "subject digest" in result.stderr or "SHA256SUMS" in result.stderr
+    assert "not what the attestation signed" in result.stderr or "SHA256SUMS" in result.stderr
 
 
 @pytest.mark.parametrize("tamper", sorted(TAMPERS))
@@ -213,7 +213,7 @@ def test_a_resealed_edit_is_caught_by_the_signature_subjects(run: tuple[Path, Pa
     (folder / "report.md").write_text(text + "\n")
     reseal(folder)
     result = invoke("verify", str(folder))
-    assert result.exit_code == 8 and "subject digest" in result.stderr
+    assert result.exit_code == 8 and "report.md" in result.stderr and "signed" in result.stderr
 
 
 def test_report_again_keeps_a_valid_attestation(run: tuple[Path, Path, Path]) -> None:
