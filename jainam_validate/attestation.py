@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -51,9 +51,31 @@ def listed(folder: Path) -> dict[str, str]:
     return sums
 
 
+def check_tree(folder: Path) -> None:
+    """A sealed folder holds regular files in itself and ``samples/`` only: no link (to a
+    device, a loop, another folder), no pipe, no hidden file, nothing else. Each would make a
+    reader hang, run out of memory or read what nobody signed; raises TamperedError."""
+    if folder.is_symlink() or not folder.is_dir():
+        raise errors.TamperedError(f"{folder} is not a run folder (a link, or not a folder)")
+    for base, dirs, files in os.walk(folder, followlinks=False):
+        here = Path(base)
+        for name in [*dirs, *files]:
+            path = here / name
+            relative = path.relative_to(folder).as_posix()
+            mode = path.lstat().st_mode
+            if name.startswith(".") or stat.S_ISLNK(mode):
+                raise errors.TamperedError(f"{relative}: a hidden file or a link in a run folder")
+            if stat.S_ISDIR(mode):
+                if relative != "samples":
+                    raise errors.TamperedError(f"{relative}: a folder no pass writes")
+            elif not stat.S_ISREG(mode):
+                raise errors.TamperedError(f"{relative}: not a regular file")
+
+
 def check_sums(folder: Path) -> dict[str, str]:
     """``SHA256SUMS`` after checking it against the folder: every listed file matches and no
     file is missing from it or extra in it. Raises TamperedError naming the first difference."""
+    check_tree(folder)
     sums = listed(folder)
     present = {p.relative_to(folder).as_posix() for p in artifact_files(folder)}
     for name in sorted(set(sums) | present):
@@ -67,7 +89,11 @@ def check_sums(folder: Path) -> dict[str, str]:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with path.open("rb") as f:  # in pieces: a huge file never sits in memory whole
+        for piece in iter(lambda: f.read(1 << 20), b""):
+            digest.update(piece)
+    return digest.hexdigest()
 
 
 def tool_digest() -> str | None:
@@ -140,11 +166,7 @@ def statement(
     tool: dict[str, Any] = {
         "name": "jainam-validate",
         "uri": f"pkg:pypi/jainam-validate@{manifest.tool_version}",
-        "annotations": {
-            "python": platform.python_version(),
-            "schemaVersion": manifest.schema_version,
-            "attestedWith": __version__,
-        },
+        "annotations": {"schemaVersion": manifest.schema_version, "attestedWith": __version__},
     }
     digest = tool_digest()
     if digest is not None and manifest.tool_version == __version__:
@@ -226,18 +248,48 @@ def statement_bytes(stmt: Mapping[str, Any]) -> bytes:
     return _canonical(stmt)
 
 
+#: An attestation is a few kilobytes; anything this large is not one.
+MAX_ENVELOPE_BYTES = 4 << 20
+_KEYID = re.compile(r"SHA256:[A-Za-z0-9+/]{43}")
+
+
+def envelope_shape(env: Any) -> str | None:
+    """What is wrong with an envelope's shape, or None: exactly ``payloadType``, ``payload``
+    and ``signatures``, each signature exactly a fingerprint ``keyid`` and an Ed25519 ``sig``.
+    Nothing else may ride along (a field nobody checks could carry anything)."""
+    if not isinstance(env, dict) or set(env) != {"payloadType", "payload", "signatures"}:
+        return "not exactly payloadType, payload and signatures"
+    try:
+        signing.payload_of(env)
+    except ValueError as exc:
+        return str(exc)
+    for sig in env["signatures"]:
+        if not isinstance(sig, dict) or set(sig) != {"keyid", "sig"}:
+            return "a signature that is not exactly keyid and sig"
+        if not isinstance(sig["keyid"], str) or not _KEYID.fullmatch(sig["keyid"]):
+            return "a keyid that is not an OpenSSH SHA256 fingerprint"
+        if not isinstance(sig["sig"], str) or not re.fullmatch(
+            r"[A-Za-z0-9+/_-]{86}={0,2}", sig["sig"]
+        ):
+            return "a sig that is not an Ed25519 signature"
+    return None
+
+
 def read_envelope(folder: Path) -> dict[str, Any] | None:
     """The folder's attestation, or None; raises TamperedError when it is not an envelope."""
     path = folder / ATTESTATION
     if not path.exists():
         return None
     try:
+        if path.lstat().st_size > MAX_ENVELOPE_BYTES or not path.is_file() or path.is_symlink():
+            raise ValueError("too large, or not a regular file")
         env = json.loads(path.read_text(encoding="utf-8"))
-        signing.payload_of(env)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise errors.TamperedError(f"{ATTESTATION} is not a DSSE envelope ({exc})") from None
-    if not isinstance(env, dict):
-        raise errors.TamperedError(f"{ATTESTATION} is not a DSSE envelope")
+    wrong = envelope_shape(env)
+    if wrong is not None:
+        raise errors.TamperedError(f"{ATTESTATION} is not a DSSE envelope ({wrong})")
+    assert isinstance(env, dict)
     return env
 
 
@@ -258,15 +310,20 @@ def attest(
     and the key's fingerprint."""
     sums = check_sums(folder)
     keyid = signing.fingerprint(key.public_key())
-    existing = read_envelope(folder)
+    existing = read_envelope(folder) if countersign or not force else None
     if countersign:
         if existing is None:
             raise errors.UsageError(
                 f"{folder} has no {ATTESTATION} to countersign: run `attest` first"
             )
         payload = signing.payload_of(existing)
-        same_subjects(folder, json.loads(payload), sums)
-        signatures = [s for s in existing.get("signatures", []) if isinstance(s, dict)]
+        stmt = json.loads(payload)
+        # a countersignature vouches for what the folder says: the statement must be the one
+        # the folder gives today (its url and git subject apart), and pass the leak guard
+        same_subjects(folder, stmt, sums)
+        agrees(folder, manifest, stmt, sums)
+        check_statement(folder, manifest, stmt, payload.decode(), guard, ATTESTATION)
+        signatures = list(existing["signatures"])
         if any(signing.verify_signature(existing, s, key.public_key()) for s in signatures):
             return folder / ATTESTATION, keyid  # this key signed already: nothing to add
         signatures.append(signing.sign(payload, key))
@@ -306,3 +363,25 @@ def same_subjects(folder: Path, stmt: Any, sums: Mapping[str, str]) -> None:
         raise errors.TamperedError(
             f"{shown}: not what the attestation signed (its subject digests differ)"
         )
+
+
+def agrees(folder: Path, manifest: RunManifest, stmt: Any, sums: Mapping[str, str]) -> None:
+    """The signed statement says what the folder says today: the predicate rebuilt from
+    run.json, whole (only ``url`` and the attesting tool's own version may differ: they are
+    the CI run's and the attester's), and no subject beyond the files and ``git``. Raises
+    TamperedError naming the first field that differs."""
+    if not isinstance(stmt, dict) or not isinstance(stmt.get("predicate"), dict):
+        raise errors.TamperedError(f"{ATTESTATION}'s statement has no predicate")
+    again = statement(folder, manifest, sums=sums, environ={})["predicate"]
+    signed = dict(stmt["predicate"])
+    signed.pop("url", None)
+    for side in (signed, again):
+        tool = side.get("configuration", [None])[0]
+        if isinstance(tool, dict):
+            side["configuration"] = [
+                {k: v for k, v in tool.items() if k not in ("annotations", "digest")},
+                *side["configuration"][1:],
+            ]
+    for key in sorted(set(signed) | set(again)):
+        if signed.get(key) != again.get(key):
+            raise errors.TamperedError(f"the attestation's {key} is not what the folder says")

@@ -40,6 +40,9 @@ def invocation(ctx: typer.Context) -> dict[str, Any]:
             continue
         value = ctx.params.get(name)
         flag = next((o for o in param.opts if o.startswith("--")), param.opts[0])
+        if name == "sign_key":
+            flags[flag] = True  # that a key signed, never where it lives (a home folder)
+            continue
         if isinstance(value, list | tuple):
             flags[flag] = [str(getattr(v, "value", v)) for v in value]
         elif isinstance(value, bool):

@@ -149,12 +149,12 @@ def attest(
 ) -> None:
     """Sign a sealed run folder: an in-toto test-result statement in a DSSE envelope."""
     from jainam_validate import attestation, errors
-    from jainam_validate.evidence import read_manifest
+    from jainam_validate.verification import consistent
 
     io = make_io(json_out, no_color, verbose)
     with boundary(io):
         guard = _seeded_redactor(io)
-        manifest = read_manifest(run_dir)
+        manifest = consistent(run_dir)  # never vouch for a folder its own logs contradict
         if predicate_only is not None:
             sums = attestation.check_sums(run_dir)
             stmt = attestation.statement(run_dir, manifest, sums=sums, git=subject)
@@ -281,7 +281,8 @@ def verify(
             return
         for step, said in result.steps:
             io.note(f"  {step}: {said}")
-        io.note(f"verified: {result.run_id} ({result.target_kind}, {result.verdict})")
+        what = "verified" if result.trusted_signers else "consistent, not signed by anyone trusted"
+        io.note(f"{what}: {result.run_id} ({result.target_kind}, {result.verdict})")
 
 
 def _auditor(io: Io) -> Callable[[Path], list[str]]:

@@ -20,19 +20,18 @@ from typing import Any
 
 from jainam_validate import __version__, errors, report, signing
 from jainam_validate.attestation import (
-    EXTENSION,
     NAMESPACE,
     PREDICATE_TYPE,
     STATEMENT_TYPE,
+    agrees,
     check_sums,
     read_envelope,
     same_subjects,
-    statement,
 )
 from jainam_validate.checks import PassFacts, allowed_empty, release_checks
-from jainam_validate.evidence import REPORT, RunManifest, read_manifest, read_timings
+from jainam_validate.evidence import REPORT, CheckResult, RunManifest, read_manifest, read_timings
 from jainam_validate.stats import summarise
-from jainam_validate.verdict import exit_codes, status_of, verdict_of
+from jainam_validate.verdict import Status, exit_codes, status_of, verdict_of
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,32 @@ def verify(
     audit: Any = None,
 ) -> Verified:
     """Every step in order; raises at the first that fails. ``audit`` is a callable that
-    scans the folder and returns its findings (the CLI seeds it with the configured values)."""
+    scans the folder and returns its findings (the CLI seeds it with the configured values).
+    A requirement on what the evidence says is only as good as a signature on it: with
+    ``require_target`` or ``require_pass``, a trusted signature is required too."""
+    if (require_target is not None or require_pass) and not trust.given:
+        raise errors.UsageError(
+            "--require-target and --require-pass judge what a signature vouches for: give "
+            "--key PUB, or --allowed-signers FILE --identity ID"
+        )
+    require_signed = require_signed or require_target is not None or require_pass
+    try:
+        return _verify(folder, trust, require_signed, require_target, require_pass, audit)
+    except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        # a field of the wrong type or shape: no pass writes that (never an "internal error")
+        raise errors.TamperedError(
+            f"the folder's files are not what a pass writes ({type(exc).__name__})"
+        ) from None
+
+
+def _verify(
+    folder: Path,
+    trust: Trust,
+    require_signed: bool,
+    require_target: str | None,
+    require_pass: bool,
+    audit: Any,
+) -> Verified:
     out = Verified(folder)
     sums = check_sums(folder)
     out.steps.append(("checksums", f"{len(sums)} files match {len(sums)} lines of SHA256SUMS"))
@@ -130,6 +154,23 @@ def verify(
     return out
 
 
+def consistent(folder: Path) -> RunManifest:
+    """What ``attest`` asks before it signs: the folder is sealed and whole, and run.json and
+    report.md follow from its logs (as :func:`verify` judges them, signatures aside). Nothing
+    inconsistent is ever vouched for. Returns run.json."""
+    try:
+        check_sums(folder)
+        manifest = read_manifest(folder)
+        _rederive(folder, manifest, None)
+        if report.render_folder(folder) != (folder / REPORT).read_text(encoding="utf-8"):
+            raise errors.TamperedError(f"{REPORT} is not what the folder's files render")
+    except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise errors.TamperedError(
+            f"the folder's files are not what a pass writes ({type(exc).__name__})"
+        ) from None
+    return manifest
+
+
 def _signatures(
     folder: Path, out: Verified, trust: Trust, require_signed: bool
 ) -> dict[str, Any] | None:
@@ -159,7 +200,7 @@ def _signatures(
             )
         out.steps.append(("signatures", f"{len(sigs)} signature(s), not checked (no --key)"))
         return stmt
-    for key in _trusted_keys(trust, stmt):
+    for key in _trusted_keys(trust):
         if any(signing.verify_signature(env, s, key) for s in sigs):
             out.trusted_signers.append(signing.fingerprint(key))
     if not out.trusted_signers:
@@ -172,29 +213,23 @@ def _signatures(
     return stmt
 
 
-def _trusted_keys(trust: Trust, stmt: dict[str, Any]) -> list[Any]:
+def _trusted_keys(trust: Trust) -> list[Any]:
     keys = list(trust.keys)
     if trust.identity is not None:
-        # a key's validity is judged at the time the run finished (signed in the statement),
-        # as git judges a commit's signature by its date
-        ext = stmt.get("predicate", {}).get(EXTENSION, {}) if isinstance(stmt, dict) else {}
-        when = _moment(ext.get("finishedOn") if isinstance(ext, dict) else None)
-        keys += signing.trusted_keys(list(trust.signers), trust.identity, NAMESPACE, when)
+        # a key's validity is judged now, as ssh-keygen judges it: the run's own dates are the
+        # signer's to write, so a retired key could otherwise sign "in the past"
+        now = datetime.now(UTC)
+        keys += signing.trusted_keys(list(trust.signers), trust.identity, NAMESPACE, now)
     return keys
 
 
-def _moment(text: object) -> datetime:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.now(UTC)
-
-
 def _rederive(folder: Path, manifest: RunManifest, stmt: dict[str, Any] | None) -> bool:
-    """Flows from the timing log; the checks that follow from it alone (live capture, each
-    book, each latency); the exit code and verdict from every check's status; the statement's
-    result and lists from run.json. The first difference raises TamperedError. False when the
-    folder predates today's check set (schema 1): only its flows are re-derived."""
+    """Flows from the timing log; the checks that follow from it (live capture, sessions,
+    each book, each latency, and no check of those kinds the log does not give); an IV2 check
+    passes only on a usable answer of its application book; a target said to be live must look
+    it; the exit code and verdict from every check's status; the statement from run.json. The
+    first difference raises TamperedError. False for a schema 1 folder, whose check set was
+    another: its flows, exit code and statement are still held to its files."""
     records = read_timings(folder)
     flows = summarise(records, warmup=manifest.warmup)
     for name in sorted(set(flows) | set(manifest.flows)):
@@ -202,25 +237,42 @@ def _rederive(folder: Path, manifest: RunManifest, stmt: dict[str, Any] | None) 
         if mine is None or theirs is None or mine.model_dump() != theirs.model_dump():
             raise errors.TamperedError(f"run.json's flows.{name} is not what timings.jsonl records")
     if stmt is not None:
-        _statement_agrees(folder, manifest, stmt)
+        agrees(folder, manifest, stmt, check_sums(folder))
+    newer = manifest.configuration or manifest.iv2 is not None or manifest.target.get("sim_profile")
+    if manifest.schema_version < 3 and newer:
+        raise errors.TamperedError(
+            f"run.json says schema {manifest.schema_version} but holds schema 3 fields"
+        )
     if manifest.schema_version < 2:
+        _exit_follows(manifest)
         return False
     derived = release_checks(_facts(manifest), flows, records)
-    for name, check in derived.items():
-        if not name.startswith(("flow:", "latency:", "live_capture")):
-            continue  # sessions, P&L and IV2 depend on more than the log holds
-        kept = manifest.checks.get(name)
-        if kept is None or status_of(kept.status) != status_of(check.status):
+    judged = ("flow:", "latency:", "live_capture", "session:")
+    for name in sorted(set(derived) | set(manifest.checks)):
+        if not name.startswith(judged):
+            continue  # P&L and IV2 depend on more than the log holds (IV2: see below)
+        given, kept = derived.get(name), manifest.checks.get(name)
+        if given is None or kept is None or status_of(kept.status) != status_of(given.status):
             said = kept.status if kept is not None else "missing"
             raise errors.TamperedError(
-                f"run.json's check {name} says {said}; the logs say {check.status}"
+                f"run.json's check {name} says {said}; the logs say "
+                f"{given.status if given is not None else 'no such check'}"
             )
-    statuses = [status_of(c.status) for c in manifest.checks.values()]
-    wanted = errors.worst_exit([*exit_codes(statuses), errors.ExitCode(manifest.exit_code or 0)])
-    if manifest.exit_code is None or int(wanted) != manifest.exit_code:
-        raise errors.TamperedError(
-            f"run.json's exit code {manifest.exit_code} does not follow from its checks"
-        )
+    said_login = manifest.session_origin == "login"
+    logged_in = flows.get("login_interactive") is not None and flows["login_interactive"].ok > 0
+    if (
+        said_login
+        and status_of(manifest.checks.get("session:interactive", _NONE).status).value == "pass"
+        and not logged_in
+    ):
+        raise errors.TamperedError("run.json says the pass logged in, but no login answered")
+    for name, check in manifest.checks.items():
+        book = f"app_{name.removeprefix('iv2:')}"
+        usable = flows.get(book) is not None and flows[book].ok > 0
+        if name.startswith("iv2:") and status_of(check.status).value == "pass" and not usable:
+            raise errors.TamperedError(f"run.json's {name} passes with no usable {book} answer")
+    statuses = _exit_follows(manifest)
+    _looks_live(manifest, records)
     verdict = verdict_of(statuses, manifest.exit_code, interrupted=manifest.interrupted)
     if verdict.value != manifest.verdict:
         raise errors.TamperedError(
@@ -229,21 +281,47 @@ def _rederive(folder: Path, manifest: RunManifest, stmt: dict[str, Any] | None) 
     return True
 
 
-def _statement_agrees(folder: Path, manifest: RunManifest, stmt: dict[str, Any]) -> None:
-    """The signed predicate says what run.json says: result, the three lists, the
-    extension and the run configuration."""
-    sums = check_sums(folder)
-    again = statement(folder, manifest, sums=sums, environ={})["predicate"]
-    raw = stmt.get("predicate")
-    signed: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    for key in ("result", "passedTests", "warnedTests", "failedTests", EXTENSION):
-        if signed.get(key) != again.get(key):
-            raise errors.TamperedError(f"the attestation's {key} is not what run.json says")
-    names = {c.get("name"): c for c in again["configuration"] if isinstance(c, dict)}
-    for c in signed.get("configuration") or []:
-        if isinstance(c, dict) and c.get("name") == "run-config":
-            if c.get("digest") != names["run-config"]["digest"]:
-                raise errors.TamperedError("the attestation's run configuration is not run.json's")
+_NONE = CheckResult(status="missing")
+
+
+def _exit_follows(manifest: RunManifest) -> list[Status]:
+    """The exit code follows from the checks' statuses (or outranks what they call for: an
+    auth failure, a leak stop); returns the statuses."""
+    statuses = [status_of(c.status) for c in manifest.checks.values()]
+    wanted = errors.worst_exit([*exit_codes(statuses), errors.ExitCode(manifest.exit_code or 0)])
+    if manifest.exit_code is None or int(wanted) != manifest.exit_code:
+        raise errors.TamperedError(
+            f"run.json's exit code {manifest.exit_code} does not follow from its checks"
+        )
+    return statuses
+
+
+def _looks_live(manifest: RunManifest, records: Sequence[Any]) -> None:
+    """A folder that says it talked to the live broker must look like it: credentials from
+    the user's configuration (never the simulator's or a replay's), a broker that is not this
+    machine, and TLS on the connections it opened (the XTS API is HTTPS)."""
+    if manifest.target.get("kind") != "live":
+        return
+    sources = set(manifest.credential_sources.values())
+    host = str(manifest.target.get("host") or "").rsplit(":", 1)[0].strip("[]")
+    tls = any(r.phases.tls_ms is not None for r in records)
+    why = (
+        "its credentials came from the simulator or a replay" if sources & {"sim", "replay"}
+        else "its broker is this machine (loopback)" if _loopback(host)
+        else "no connection it opened used TLS" if records and not tls
+        else None
+    )  # fmt: skip
+    if why is not None:
+        raise errors.TamperedError(f"run.json says the target was live, but {why}")
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _facts(m: RunManifest) -> PassFacts:
@@ -258,7 +336,16 @@ def _facts(m: RunManifest) -> PassFacts:
     ]
     stopped = "the run stopped" if m.error or m.interrupted else None
     iv2 = {n: c for n, c in m.checks.items() if n.startswith("iv2:")}
+
+    def failed(name: str) -> str | None:  # a failure's own words (a failure is never a gain)
+        check = m.checks.get(name)
+        return check.detail or "failed" if check is not None and check.status == "fail" else None
+
     return PassFacts(
+        session_origin=m.session_origin,
+        session_error=failed("session:interactive"),
+        market_prefix=m.target.get("market_data_prefix"),
+        market_error=failed("session:market"),
         books=tuple(books),
         market_session="session:market" in m.checks,
         pnl="holdings_pnl" in m.checks,

@@ -282,9 +282,9 @@ def test_a_secret_in_the_statement_is_never_signed(
     folder, private, _ = run
     secret = "sk-live-0123456789abcdefABCDEF"
     data = json.loads((folder / "run.json").read_text())
-    data["credential_sources"] = {secret: "env"}  # a hand-edited manifest carrying a secret
+    data["configuration"]["app_host"] = secret  # a hand-edited manifest carrying a secret
     (folder / "run.json").write_text(json.dumps(data, indent=2))
-    reseal(folder)
+    assert invoke("report", str(folder)).exit_code == 0  # consistent again: only the guard is left
     before = (folder / "attestation.intoto.json").read_bytes()
     result = invoke(
         "attest", str(folder), "--force", "--sign-key", str(private),
@@ -313,7 +313,7 @@ def test_an_older_folder_verifies_on_what_it_recorded(fixture: str, tmp_path: Pa
     shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "runs" / fixture, folder)
     result = invoke("verify", str(folder), "--json")
     assert result.exit_code == 0, result.output
-    steps = dict((s["step"], s["result"]) for s in json.loads(result.stdout)["steps"])
+    steps = {s["step"]: s["result"] for s in json.loads(result.stdout)["steps"]}
     assert "not re-derived: schema 1" in steps["re-derived"]
     lines = (folder / "timings.jsonl").read_text().splitlines()
     record = json.loads(lines[0])
@@ -321,3 +321,103 @@ def test_an_older_folder_verifies_on_what_it_recorded(fixture: str, tmp_path: Pa
     (folder / "timings.jsonl").write_text("\n".join([json.dumps(record), *lines[1:]]) + "\n")
     reseal(folder)
     assert invoke("verify", str(folder)).exit_code == 8  # its flows are still held to its log
+
+
+# -- from a review: what must never be signed or verified ------------------------------------
+def test_a_simulator_run_edited_to_say_live_is_never_signed(run: tuple[Path, Path, Path]) -> None:
+    folder, private, _ = run
+    data = json.loads((folder / "run.json").read_text())
+    data["target"]["kind"] = "live"
+    data["checks"]["live_capture"] = {"status": "pass", "detail": "captured"}
+    (folder / "run.json").write_text(json.dumps(data, indent=2))
+    assert invoke("report", str(folder)).exit_code == 0
+    result = invoke("attest", str(folder), "--force", "--sign-key", str(private))
+    assert result.exit_code == 8, result.output
+    assert "live" in result.stderr
+
+
+def test_a_countersignature_never_vouches_for_a_replaced_statement(
+    run: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    folder, _, _ = run
+    owner, _ = write_key(tmp_path, "owner")
+    path = folder / "attestation.intoto.json"
+    env = json.loads(path.read_text())
+    stmt = json.loads(base64.b64decode(env["payload"]))
+    stmt["predicate"]["jainamValidate"]["verdict"] = "PASS (reviewed)"
+    env["payload"] = base64.b64encode(json.dumps(stmt).encode()).decode()
+    env["signatures"] = []
+    path.write_text(json.dumps(env))
+    result = invoke("attest", str(folder), "--countersign", "--sign-key", str(owner))
+    assert result.exit_code == 8 and "jainamValidate" in result.stderr
+
+
+def test_a_schema_downgrade_does_not_switch_the_checks_off(run: tuple[Path, Path, Path]) -> None:
+    folder, _, _ = run
+    data = json.loads((folder / "run.json").read_text())
+    data["schema_version"] = 1
+    (folder / "run.json").write_text(json.dumps(data, indent=2))
+    assert invoke("report", str(folder)).exit_code == 0
+    (folder / "attestation.intoto.json").unlink()
+    result = invoke("verify", str(folder))
+    assert result.exit_code == 8 and "schema 3 fields" in result.stderr
+
+
+def test_a_requirement_needs_a_signature(run: tuple[Path, Path, Path]) -> None:
+    folder, _, _ = run
+    result = invoke("verify", str(folder), "--require-pass")
+    assert result.exit_code == 2 and "--key" in result.stderr
+
+
+@pytest.mark.parametrize("odd", ["symlink", "fifo", "hidden", "folder"])
+def test_what_no_pass_writes_is_refused_at_once(odd: str, run: tuple[Path, Path, Path]) -> None:
+    import os
+
+    folder, _, public = run
+    target = folder / "samples" / "x.json"
+    if odd == "symlink":
+        target.symlink_to("/dev/zero")
+    elif odd == "fifo":
+        os.mkfifo(target)  # a reader would wait for ever
+    elif odd == "hidden":
+        (folder / ".notes").write_text("x")
+    else:
+        (folder / "more").mkdir()
+    result = invoke("verify", str(folder), "--key", str(public))
+    assert result.exit_code == 8, result.output
+
+
+def test_a_malformed_manifest_is_tampered_not_an_internal_error(
+    run: tuple[Path, Path, Path],
+) -> None:
+    folder, _, public = run
+    data = json.loads((folder / "run.json").read_text())
+    data["exit_code"] = 6  # no such exit code
+    (folder / "run.json").write_text(json.dumps(data))
+    reseal(folder)
+    (folder / "attestation.intoto.json").unlink()
+    result = invoke("verify", str(folder))
+    assert result.exit_code == 8 and "internal error" not in result.output
+
+
+def test_audit_reads_every_field_of_an_envelope_that_carries_more(
+    run: tuple[Path, Path, Path],
+) -> None:
+    folder, _, _ = run
+    secret = "sk-live-9876543210zyxwvuZYXWVU"
+    path = folder / "attestation.intoto.json"
+    env = json.loads(path.read_text())
+    env["note"] = secret
+    path.write_text(json.dumps(env))
+    result = invoke("audit", str(folder), env={"JAINAM_MARKET_API_SECRET": secret})
+    assert result.exit_code == 1
+    assert "attestation.intoto.json" in result.stdout + result.stderr
+
+
+def test_the_key_path_is_never_recorded(signed_run: tuple[Path, Path, Path]) -> None:
+    folder, private, _ = signed_run
+    data = json.loads((folder / "run.json").read_text())
+    assert data["invocation"]["flags"]["--sign-key"] is True
+    assert (
+        str(private) not in (folder / "run.json").read_text() + (folder / "report.md").read_text()
+    )
