@@ -12,6 +12,7 @@ import socket
 import socketserver
 import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -329,7 +330,14 @@ class Simulator:
         self._running = True
 
     def _sleep(self, seconds: float) -> None:
-        self._stop.wait(seconds)
+        # at least ``seconds`` (an Event's wait may wake a few ms early under load, and a
+        # delay fault must never answer sooner than it says); at once when the server stops
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._stop.wait(left)
 
     def _record(self, entry: SimRequest) -> None:
         with self._log_lock:
