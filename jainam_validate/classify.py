@@ -49,6 +49,29 @@ def is_data_not_available(envelope: dict[str, Any]) -> bool:
     return code in DATA_NOT_AVAILABLE_CODES or "data not available" in description
 
 
+def json_object(raw: RawExchange) -> dict[str, Any] | Verdict:
+    """The answer's JSON object, or the verdict for a body that is none: an HTTP error from
+    400, else a bad response, with the start of the body kept to be scrubbed and quoted."""
+    assert raw.status is not None
+    envelope: Any = None
+    if is_json_content(raw.content_type):
+        try:
+            envelope = parse_json(raw.body)
+        except (ValueError, RecursionError):
+            envelope = None
+    if isinstance(envelope, dict):
+        return envelope
+    outcome = Outcome.HTTP_ERROR if raw.status >= 400 else Outcome.BAD_RESPONSE
+    kind = "non-JSON" if envelope is None else "not a JSON object"
+    return Verdict(
+        outcome,
+        None,
+        None,
+        f"HTTP {raw.status} {kind} body ({raw.content_type or 'no content type'})",
+        body_text=decode(raw.body[:_BODY_TEXT_BYTES])[0],
+    )
+
+
 def classify(raw: RawExchange) -> Verdict:
     """Classify one attempt. Never raises."""
     if raw.status is None:
@@ -62,23 +85,10 @@ def classify(raw: RawExchange) -> Verdict:
         return Verdict(
             outcome, None, None, f"HTTP {raw.status}: body not fully read ({raw.error_class})"
         )
-    envelope: Any = None
-    if is_json_content(raw.content_type):
-        try:
-            envelope = parse_json(raw.body)
-        except (ValueError, RecursionError):
-            envelope = None
-    if not isinstance(envelope, dict):
+    envelope = json_object(raw)
+    if isinstance(envelope, Verdict):
         # quirk XQ16: nginx (404, 502, HTTP-to-HTTPS) and Express (holdings 500) answer with HTML.
-        outcome = Outcome.HTTP_ERROR if raw.status >= 400 else Outcome.BAD_RESPONSE
-        kind = "non-JSON" if envelope is None else "not a JSON object"
-        return Verdict(
-            outcome,
-            None,
-            None,
-            f"HTTP {raw.status} {kind} body ({raw.content_type or 'no content type'})",
-            body_text=decode(raw.body[:_BODY_TEXT_BYTES])[0],
-        )
+        return envelope
     code = str(envelope.get("code")) if envelope.get("code") is not None else None
     described = f"HTTP {raw.status} {code or '-'}: {envelope.get('description') or ''}".strip()
     if is_invalid_token(envelope):

@@ -14,9 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from jainam_validate.classify import SNIPPET_CHARS, Verdict, is_json_content
+from jainam_validate.classify import SNIPPET_CHARS, Verdict, json_object
 from jainam_validate.client import RawExchange
-from jainam_validate.decoding import decode, parse_json
 from jainam_validate.models import Money, RequiredNumber, to_decimal
 from jainam_validate.timing import Outcome
 from jainam_validate.xts import Flow
@@ -48,7 +47,6 @@ EXCHANGES: dict[str, str] = {
     "MCXFO": "MCX",
     "NSECD": "CDS",
 }
-_BODY_TEXT_BYTES = 16 * 1024
 
 
 def exchange_of(segment: str | None) -> str:
@@ -64,21 +62,9 @@ def classify_app(raw: RawExchange) -> Verdict:
         from jainam_validate.classify import classify
 
         return classify(raw)  # no answer, or a cut one: the broker's words apply as they are
-    envelope: Any = None
-    if is_json_content(raw.content_type):
-        try:
-            envelope = parse_json(raw.body)
-        except (ValueError, RecursionError):
-            envelope = None
-    if not isinstance(envelope, dict):
-        outcome = Outcome.HTTP_ERROR if raw.status >= 400 else Outcome.BAD_RESPONSE
-        return Verdict(
-            outcome,
-            None,
-            None,
-            f"HTTP {raw.status} non-JSON body ({raw.content_type or 'no content type'})",
-            body_text=decode(raw.body[:_BODY_TEXT_BYTES])[0],
-        )
+    envelope = json_object(raw)
+    if isinstance(envelope, Verdict):
+        return envelope  # an HTML page of a proxy, or any body that is no JSON object
     message = envelope.get("message")
     said = message if isinstance(message, str) else ""
     described = f"HTTP {raw.status}: {said[:SNIPPET_CHARS]}".rstrip(": ")
