@@ -175,9 +175,16 @@ class RunFolder:
         return cls(path, run_id, redactor, (str(evidence_dir), *trusted))
 
     def guard(self, text: str, artifact: str) -> None:
-        """Raise LeakDetected if ``text`` holds any known secret or identifier."""
-        for finding in self.scanner.findings(text):
-            raise errors.LeakDetected.at(artifact, finding.rule, finding.offset)
+        """Raise LeakDetected if ``text`` holds any known secret or identifier; a markdown
+        artifact is judged as written and as it renders (its escapes undone)."""
+        forms = [text]
+        if artifact.endswith(".md") and "\\" in text:
+            from jainam_validate.inert import unescaped
+
+            forms.append(unescaped(text))
+        for form in forms:
+            for finding in self.scanner.findings(form):
+                raise errors.LeakDetected.at(artifact, finding.rule, finding.offset)
 
     def _timing_line(self, data: dict[str, Any]) -> str:
         """One record as a line, every field that came from the broker scrubbed (our own

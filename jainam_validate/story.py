@@ -24,7 +24,7 @@ from pathlib import Path
 
 from jainam_validate import errors
 from jainam_validate.evidence import RunFolder, RunManifest, check_run_folder
-from jainam_validate.inert import md, visible
+from jainam_validate.inert import md, unescaped, visible
 from jainam_validate.redact import Redactor
 from jainam_validate.report import RunView, load, residual_risks, run_verdict, target_banner
 from jainam_validate.report import verdict as verdict_line
@@ -67,7 +67,6 @@ def _is_delimiter(line: str) -> bool:
 
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _BARE_PIPE = re.compile(r"(?<!\\)((?:\\\\)*)\|")
-_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 #: What a Change Log column is called, by its (case-folded) header.
 _COLUMNS = {
     "date": "date",
@@ -507,7 +506,7 @@ def prepare(
     folder = RunFolder(run_dir, view.manifest.run_id, redactor or Redactor(key), made.trusted)
     text = "\n".join(added)
     folder.guard(text, str(story_path))
-    folder.guard(_ESCAPED.sub(r"\1", text), str(story_path))
+    folder.guard(unescaped(text), str(story_path))
     return Edit(story_path, before, after, made.run_id)
 
 

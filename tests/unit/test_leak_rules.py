@@ -382,3 +382,18 @@ def test_a_label_is_trusted_in_its_markdown_form_too() -> None:
 def test_our_iv2_check_names_are_not_raw_ids_but_ids_still_are(text: str, flagged: bool) -> None:
     found = [f.rule for f in Scanner(Redactor(b"k" * 32), ()).scan(text)]
     assert (found == ["unredacted-identifier"]) is flagged, found
+
+
+def test_a_markdown_artifact_is_guarded_as_it_renders_too(tmp_path: Path) -> None:
+    # md() puts a backslash before "-" and "."; a known secret is then not found as written
+    from jainam_validate.inert import md
+
+    secret = "s3cr3t-one-Abc9.x"
+    redactor = Redactor(b"k" * 32)
+    redactor.add_secret(secret, "secret:configured")
+    folder = RunFolder(tmp_path, "run-1", redactor)
+    text = f"| check | {md(secret)} |\n"
+    assert secret not in text
+    with pytest.raises(errors.LeakDetected):
+        folder.guard(text, "report.md")
+    folder.guard(text, "samples/notes.txt")  # a file that is not markdown is judged as written
