@@ -248,6 +248,14 @@ def verify(
     require_pass: Annotated[
         bool, typer.Option("--require-pass", help="Verified but not a PASS: exit 1.")
     ] = False,
+    require_subject: Annotated[
+        str | None,
+        typer.Option(
+            "--require-subject",
+            metavar="git:SHA",
+            help="The signed statement must name this commit (attest --subject): exit 1.",
+        ),
+    ] = None,
     json_out: JsonOut = False,
     no_color: NoColor = False,
     verbose: Verbose = False,
@@ -274,6 +282,7 @@ def verify(
         result = verifying(
             run_dir, trust=trust, require_signed=require_signed,
             require_target=require_target, require_pass=require_pass,
+            require_subject=require_subject,
             audit=_auditor(io),
         )  # fmt: skip
         if io.json:

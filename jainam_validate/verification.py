@@ -57,6 +57,7 @@ class Verified:
     target_kind: str = "-"
     signatures: int = 0
     trusted_signers: list[str] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)  # the signed statement's git subjects
     steps: list[tuple[str, str]] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
@@ -67,6 +68,7 @@ class Verified:
             "target_kind": self.target_kind,
             "signatures": self.signatures,
             "trusted_signers": self.trusted_signers,
+            "commits": self.commits,
             "steps": [{"step": s, "result": r} for s, r in self.steps],
         }
 
@@ -78,25 +80,37 @@ def verify(
     require_signed: bool = False,
     require_target: str | None = None,
     require_pass: bool = False,
+    require_subject: str | None = None,
     audit: Any = None,
 ) -> Verified:
     """Every step in order; raises at the first that fails. ``audit`` is a callable that
     scans the folder and returns its findings (the CLI seeds it with the configured values).
     A requirement on what the evidence says is only as good as a signature on it: with
-    ``require_target`` or ``require_pass``, a trusted signature is required too."""
-    if (require_target is not None or require_pass) and not trust.given:
+    ``require_target``, ``require_pass`` or ``require_subject`` (``git:SHA``: the signed
+    statement names the commit under test, so an old signed PASS cannot stand in for this
+    release's), a trusted signature is required too."""
+    asked = require_target is not None or require_pass or require_subject is not None
+    if asked and not trust.given:
         raise errors.UsageError(
-            "--require-target and --require-pass judge what a signature vouches for: give "
-            "--key PUB, or --allowed-signers FILE --identity ID"
+            "--require-target, --require-pass and --require-subject judge what a signature "
+            "vouches for: give --key PUB, or --allowed-signers FILE --identity ID"
         )
-    require_signed = require_signed or require_target is not None or require_pass
+    require_signed = require_signed or asked
     try:
-        return _verify(folder, trust, require_signed, require_target, require_pass, audit)
+        out = _verify(folder, trust, require_signed, require_target, require_pass, audit)
     except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
         # a field of the wrong type or shape: no pass writes that (never an "internal error")
         raise errors.TamperedError(
             f"the folder's files are not what a pass writes ({type(exc).__name__})"
         ) from None
+    if require_subject is not None:
+        wanted = require_subject.removeprefix("git:")
+        if wanted not in out.commits:
+            named = ", ".join(out.commits) or "none"
+            raise errors.RequirementError(
+                f"verified, but the signed statement names commit {named}, not {wanted}"
+            )
+    return out
 
 
 def _verify(
@@ -116,6 +130,11 @@ def _verify(
     stmt = _signatures(folder, out, trust, require_signed)
     if stmt is not None:
         same_subjects(folder, stmt, sums)
+        out.commits = [
+            str(s["digest"].get("gitCommit"))
+            for s in stmt["subject"]
+            if isinstance(s, dict) and s.get("name") == "git" and isinstance(s.get("digest"), dict)
+        ]
         out.steps.append(("subjects", "the statement's digests are the folder's files"))
     if _rederive(folder, manifest, stmt):
         out.steps.append(

@@ -421,3 +421,23 @@ def test_the_key_path_is_never_recorded(signed_run: tuple[Path, Path, Path]) -> 
     assert (
         str(private) not in (folder / "run.json").read_text() + (folder / "report.md").read_text()
     )
+
+
+def test_require_subject_ties_the_signed_run_to_the_commit_under_test(
+    run: tuple[Path, Path, Path],
+) -> None:
+    folder, private, public = run
+    commit = "a" * 40
+    forced = invoke("attest", str(folder), "--force", "--sign-key", str(private),
+                    "--subject", f"git:{commit}")  # fmt: skip
+    assert forced.exit_code == 0, forced.output
+    same = invoke("verify", str(folder), "--key", str(public), "--require-subject", f"git:{commit}")
+    assert same.exit_code == 0, same.output
+    other = invoke(
+        "verify", str(folder), "--key", str(public), "--require-subject", "git:" + "b" * 40
+    )
+    assert other.exit_code == 1 and "a" * 40 in other.stderr
+    unsigned = invoke("verify", str(folder), "--require-subject", f"git:{commit}")
+    assert unsigned.exit_code == 2  # a requirement needs a trusted signature
+    bad = invoke("attest", str(folder), "--force", "--sign-key", str(private), "--subject", "main")
+    assert bad.exit_code == 2 and "git:<40 or 64 hex digits>" in bad.stderr
