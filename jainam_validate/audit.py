@@ -31,6 +31,7 @@ from jainam_validate.evidence import ATTESTATION
 from jainam_validate.scanner import Finding, Scanner
 
 if TYPE_CHECKING:
+    from jainam_validate.redact import Redactor
     from jainam_validate.settings import Layers
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -222,6 +223,22 @@ def user_strings(paths: Iterable[Path]) -> tuple[str, ...]:
 
 def run_ids(paths: Iterable[Path]) -> tuple[str, ...]:
     return tuple(str(d["run_id"]) for d in _manifests(paths) if isinstance(d.get("run_id"), str))
+
+
+def seeded_redactor(layers: Layers) -> tuple[Redactor, int]:
+    """A redactor under this installation's pseudonym key that knows every configured value
+    (the guard of ``audit``, ``attest`` and ``verify``), and how many it was given."""
+    from jainam_validate.redact import Redactor
+    from jainam_validate.settings import pseudonym_key
+
+    redactor = Redactor(pseudonym_key(dict(os.environ))[0])
+    return redactor, redactor.seed(*configured_values(layers))
+
+
+def scanner_for(paths: list[Path], redactor: Redactor) -> Scanner:
+    """The scanner for the run folders under ``paths``: what the user typed into them (a
+    label, paths) and their run ids are theirs, as they were to the write-time guard."""
+    return Scanner(redactor, user_strings(paths), own=run_ids(paths))
 
 
 def configured_values(layers: Layers) -> tuple[str | None, list[tuple[str, str]]]:

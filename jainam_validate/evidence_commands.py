@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -89,21 +88,14 @@ def audit(
     from jainam_validate import audit as auditing
     from jainam_validate import errors
     from jainam_validate.credentials import KeyringStore
-    from jainam_validate.redact import Redactor
-    from jainam_validate.scanner import Scanner
-    from jainam_validate.settings import Layers, pseudonym_key
+    from jainam_validate.settings import Layers
 
     io = make_io(json_out, no_color, verbose)
     with boundary(io):
         store = KeyringStore()
-        layers = Layers.here(store)
-        redactor = Redactor(pseudonym_key(dict(os.environ))[0])
-        known = redactor.seed(*auditing.configured_values(layers))
+        redactor, known = auditing.seeded_redactor(Layers.here(store))
         keyring_note(io, store)
-        # what the user typed into the runs being audited (a label, paths) is theirs, as it
-        # was to the write-time guard: the two agree
-        trusted = auditing.user_strings(paths)
-        result = auditing.audit(paths, Scanner(redactor, trusted, own=auditing.run_ids(paths)))
+        result = auditing.audit(paths, auditing.scanner_for(paths, redactor))
         if result.files == 0:
             # Never "0 files scanned" and a pass: an empty folder, or one of broken links.
             if not io.json:
@@ -153,10 +145,10 @@ def attest(
 
     io = make_io(json_out, no_color, verbose)
     with boundary(io):
-        guard = _seeded_redactor(io)
-        manifest = consistent(run_dir)  # never vouch for a folder its own logs contradict
+        guard = _seeded_redactor()
+        # never vouch for a folder its own logs contradict
+        manifest, sums = consistent(run_dir)
         if predicate_only is not None:
-            sums = attestation.check_sums(run_dir)
             stmt = attestation.statement(run_dir, manifest, sums=sums, git=subject)
             text = json.dumps(stmt["predicate"], indent=2, sort_keys=True) + "\n"
             from jainam_validate.evidence import write_outside
@@ -193,17 +185,13 @@ def load_signer(path: Path) -> Ed25519PrivateKey:
     return signing.load_private_key(path, typed.encode())
 
 
-def _seeded_redactor(io: Io) -> Redactor:
+def _seeded_redactor() -> Redactor:
     """The leak guard of a statement: the pattern rules and every configured secret."""
     from jainam_validate import audit as auditing
     from jainam_validate.credentials import KeyringStore
-    from jainam_validate.redact import Redactor
-    from jainam_validate.settings import Layers, pseudonym_key
+    from jainam_validate.settings import Layers
 
-    store = KeyringStore()
-    redactor = Redactor(pseudonym_key(dict(os.environ))[0])
-    redactor.seed(*auditing.configured_values(Layers.here(store)))
-    return redactor
+    return auditing.seeded_redactor(Layers.here(KeyringStore()))[0]
 
 
 def _said(io: Io, document: dict[str, str], line: str) -> None:
@@ -283,7 +271,7 @@ def verify(
             run_dir, trust=trust, require_signed=require_signed,
             require_target=require_target, require_pass=require_pass,
             require_subject=require_subject,
-            audit=_auditor(io),
+            audit=_audited,
         )  # fmt: skip
         if io.json:
             sys.stdout.write(json.dumps(result.document(), indent=2) + "\n")
@@ -294,16 +282,9 @@ def verify(
         io.note(f"{what}: {result.run_id} ({result.target_kind}, {result.verdict})")
 
 
-def _auditor(io: Io) -> Callable[[Path], list[str]]:
+def _audited(folder: Path) -> list[str]:
     """The leak scan ``verify`` ends with, as ``audit`` runs it: 'file:line:col rule' lines."""
     from jainam_validate import audit as auditing
-    from jainam_validate.scanner import Scanner
 
-    def scan(folder: Path) -> list[str]:
-        redactor = _seeded_redactor(io)
-        trusted, own = auditing.user_strings([folder]), auditing.run_ids([folder])
-        scanner = Scanner(redactor, trusted, own=own)
-        found = auditing.audit([folder], scanner).findings
-        return [f.line() for f in found]
-
-    return scan
+    scanner = auditing.scanner_for([folder], _seeded_redactor())
+    return [f.line() for f in auditing.audit([folder], scanner).findings]

@@ -74,12 +74,15 @@ def rate_for(rate_per_s: float | None, root: str) -> float:
     protect, and ``--iterations 200`` should take seconds, not 80 s), 10 for any other."""
     if rate_per_s is not None:
         return rate_per_s
-    host = urlsplit(root).hostname or ""
+    return 0.0 if is_loopback(urlsplit(root).hostname or "") else DEFAULT_RATE_PER_S
+
+
+def is_loopback(host: str) -> bool:
+    """``host`` (a name or an address, no port) is this machine."""
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
-        loopback = False
-    return 0.0 if loopback else DEFAULT_RATE_PER_S
+        return False
 
 
 class RateLimiter:

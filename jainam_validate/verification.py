@@ -12,7 +12,8 @@ requirement RequirementError (exit 1)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from jainam_validate.attestation import (
 )
 from jainam_validate.checks import PassFacts, allowed_empty, release_checks
 from jainam_validate.evidence import REPORT, CheckResult, RunManifest, read_manifest, read_timings
+from jainam_validate.resilience import is_loopback
 from jainam_validate.stats import summarise
 from jainam_validate.verdict import Status, exit_codes, status_of, verdict_of
 
@@ -96,13 +98,8 @@ def verify(
             "vouches for: give --key PUB, or --allowed-signers FILE --identity ID"
         )
     require_signed = require_signed or asked
-    try:
+    with _malformed_is_tampered():
         out = _verify(folder, trust, require_signed, require_target, require_pass, audit)
-    except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        # a field of the wrong type or shape: no pass writes that (never an "internal error")
-        raise errors.TamperedError(
-            f"the folder's files are not what a pass writes ({type(exc).__name__})"
-        ) from None
     if require_subject is not None:
         wanted = require_subject.removeprefix("git:")
         if wanted not in out.commits:
@@ -136,7 +133,7 @@ def _verify(
             if isinstance(s, dict) and s.get("name") == "git" and isinstance(s.get("digest"), dict)
         ]
         out.steps.append(("subjects", "the statement's digests are the folder's files"))
-    if _rederive(folder, manifest, stmt):
+    if _rederive(folder, manifest, stmt, sums):
         out.steps.append(
             ("re-derived", "flows, checks, exit code and verdict follow from the logs")
         )
@@ -145,18 +142,7 @@ def _verify(
             ("re-derived", "flows follow from the logs; checks and verdict not re-derived: "
              f"schema {manifest.schema_version} used another check set")
         )  # fmt: skip
-    rendered = report.render_folder(folder)
-    if rendered != (folder / REPORT).read_text(encoding="utf-8"):
-        made_by = manifest.tool_version
-        hint = (
-            ""
-            if made_by == __version__
-            else f" (the run was made by {made_by}: verify with that version)"
-        )
-        raise errors.TamperedError(
-            f"{REPORT} differs from what jainam-validate {__version__} renders from the "
-            f"folder's files{hint}"
-        )
+    _report_renders(folder, manifest)
     out.steps.append(("report", f"{REPORT} is what the logs render, byte for byte"))
     if audit is not None:
         findings = audit(folder)
@@ -173,21 +159,43 @@ def _verify(
     return out
 
 
-def consistent(folder: Path) -> RunManifest:
+def consistent(folder: Path) -> tuple[RunManifest, dict[str, str]]:
     """What ``attest`` asks before it signs: the folder is sealed and whole, and run.json and
     report.md follow from its logs (as :func:`verify` judges them, signatures aside). Nothing
-    inconsistent is ever vouched for. Returns run.json."""
-    try:
-        check_sums(folder)
+    inconsistent is ever vouched for. Returns run.json and the checked ``SHA256SUMS``."""
+    with _malformed_is_tampered():
+        sums = check_sums(folder)
         manifest = read_manifest(folder)
-        _rederive(folder, manifest, None)
-        if report.render_folder(folder) != (folder / REPORT).read_text(encoding="utf-8"):
-            raise errors.TamperedError(f"{REPORT} is not what the folder's files render")
+        _rederive(folder, manifest, None, sums)
+        _report_renders(folder, manifest)
+    return manifest, sums
+
+
+@contextmanager
+def _malformed_is_tampered() -> Iterator[None]:
+    """A field of the wrong type or shape: no pass writes that (exit 8, never an internal
+    error)."""
+    try:
+        yield
     except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise errors.TamperedError(
             f"the folder's files are not what a pass writes ({type(exc).__name__})"
         ) from None
-    return manifest
+
+
+def _report_renders(folder: Path, manifest: RunManifest) -> None:
+    """report.md is what this version renders from the folder's files, byte for byte."""
+    if report.render_folder(folder) != (folder / REPORT).read_text(encoding="utf-8"):
+        made_by = manifest.tool_version
+        hint = (
+            ""
+            if made_by == __version__
+            else f" (the run was made by {made_by}: verify with that version)"
+        )
+        raise errors.TamperedError(
+            f"{REPORT} differs from what jainam-validate {__version__} renders from the "
+            f"folder's files{hint}"
+        )
 
 
 def _signatures(
@@ -242,7 +250,9 @@ def _trusted_keys(trust: Trust) -> list[Any]:
     return keys
 
 
-def _rederive(folder: Path, manifest: RunManifest, stmt: dict[str, Any] | None) -> bool:
+def _rederive(
+    folder: Path, manifest: RunManifest, stmt: dict[str, Any] | None, sums: dict[str, str]
+) -> bool:
     """Flows from the timing log; the checks that follow from it (live capture, sessions,
     each book, each latency, and no check of those kinds the log does not give); an IV2 check
     passes only on a usable answer of its application book; a target said to be live must look
@@ -256,7 +266,7 @@ def _rederive(folder: Path, manifest: RunManifest, stmt: dict[str, Any] | None) 
         if mine is None or theirs is None or mine.model_dump() != theirs.model_dump():
             raise errors.TamperedError(f"run.json's flows.{name} is not what timings.jsonl records")
     if stmt is not None:
-        agrees(folder, manifest, stmt, check_sums(folder))
+        agrees(folder, manifest, stmt, sums)
     newer = manifest.configuration or manifest.iv2 is not None or manifest.target.get("sim_profile")
     if manifest.schema_version < 3 and newer:
         raise errors.TamperedError(
@@ -326,21 +336,12 @@ def _looks_live(manifest: RunManifest, records: Sequence[Any]) -> None:
     tls = any(r.phases.tls_ms is not None for r in records)
     why = (
         "its credentials came from the simulator or a replay" if sources & {"sim", "replay"}
-        else "its broker is this machine (loopback)" if _loopback(host)
+        else "its broker is this machine (loopback)" if is_loopback(host)
         else "no connection it opened used TLS" if records and not tls
         else None
     )  # fmt: skip
     if why is not None:
         raise errors.TamperedError(f"run.json says the target was live, but {why}")
-
-
-def _loopback(host: str) -> bool:
-    import ipaddress
-
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _facts(m: RunManifest) -> PassFacts:
