@@ -407,10 +407,10 @@ def store_creds(
             io.note(line)
 
 
-def _hidden_prompt(name: str) -> str:
-    # an optional secret (the application's key) may be skipped with Enter
-    optional = "(optional" in name
-    return str(typer.prompt(name, hide_input=True, default="" if optional else None))
+def _hidden_prompt(name: str, optional: bool) -> str:
+    if optional:  # the application's key: Enter skips it
+        return str(typer.prompt(f"{name} (optional, Enter to skip)", hide_input=True, default=""))
+    return str(typer.prompt(name, hide_input=True))
 
 
 # -- simulate --------------------------------------------------------------------------------

@@ -247,10 +247,13 @@ def delete_all(store: KeyringStore, host: str | None) -> list[str]:
     return lines
 
 
-def collect(layers: Any, *, from_env: bool, prompt: Callable[[str], str] | None) -> dict[str, str]:
-    """The four secrets ``store-creds`` keeps: copied from env/.env (``from_env``; a missing
-    one is named), or typed at a hidden ``prompt`` (None: there is no terminal, a usage error
-    that says to use --from-env)."""
+def collect(
+    layers: Any, *, from_env: bool, prompt: Callable[[str, bool], str] | None
+) -> dict[str, str]:
+    """The secrets ``store-creds`` keeps: copied from env/.env (``from_env``; a missing one
+    is named), or typed at a hidden ``prompt(name, optional)`` (None: there is no terminal, a
+    usage error that says to use --from-env). The application's key is optional: kept when
+    given, skipped with Enter."""
     values: dict[str, str] = {}
     for name in KEYRING_NAMES:
         if name == APP_KEY_NAME:  # optional: kept when given, never asked for twice
@@ -259,7 +262,7 @@ def collect(layers: Any, *, from_env: bool, prompt: Callable[[str], str] | None)
                 if found is not None:
                     values[name] = found.value.get_secret_value()
             elif prompt is not None:
-                typed = prompt(f"{name} (optional, Enter to skip)")
+                typed = prompt(name, True)
                 if typed:
                     values[name] = typed
             continue
@@ -274,5 +277,5 @@ def collect(layers: Any, *, from_env: bool, prompt: Callable[[str], str] | None)
                 "environment or .env"
             )
         else:
-            values[name] = prompt(name)
+            values[name] = prompt(name, False)
     return values

@@ -7,6 +7,7 @@ identifier::
 
     JainamError (2)
     ├── UsageError (2)            bad flag or value
+    │   ├── PassphraseNeeded (2)  an encrypted signing key, and no passphrase given
     │   ├── ConfigError (2)       unreadable/malformed .env, inconsistent configuration
     │   │   ├── MissingCredential (2)
     │   │   └── KeyringError (2)      the OS keyring refused
@@ -74,6 +75,10 @@ class JainamError(Exception):
 
 class UsageError(JainamError):
     """A flag or value the user gave cannot be used."""
+
+
+class PassphraseNeeded(UsageError):
+    """A signing key is encrypted and no passphrase was given (a terminal may ask for it)."""
 
 
 class ConfigError(UsageError):

@@ -177,9 +177,8 @@ def load_signer(path: Path) -> Ed25519PrivateKey:
     given = os.environ.get("JAINAM_SIGN_KEY_PASSPHRASE")
     try:
         return signing.load_private_key(path, given.encode() if given else None)
-    except errors.UsageError as exc:
-        # (signing says "enter it when asked" only of a key that needs a passphrase)
-        if given or "enter it when asked" not in str(exc) or not sys.stdin.isatty():
+    except errors.PassphraseNeeded:
+        if given or not sys.stdin.isatty():
             raise
     typed = str(typer.prompt(f"passphrase for {path}", hide_input=True))
     return signing.load_private_key(path, typed.encode())

@@ -221,7 +221,7 @@ def load_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519Priv
     else:
         raise errors.UsageError(_not_private(path, data))
     if encrypted and not passphrase:
-        raise errors.UsageError(
+        raise errors.PassphraseNeeded(
             f"{path} is encrypted: set JAINAM_SIGN_KEY_PASSPHRASE or enter it when asked"
         )
     key = _decoded_private(path, loader, data, passphrase if encrypted else None)

@@ -172,3 +172,20 @@ def test_fail_backend_means_unavailable() -> None:
     store = KeyringStore(fail.Keyring())
     assert store.get(CREDENTIAL_NAMES[0]) is None
     assert store.unavailable_reason == "no keyring backend on this machine"
+
+
+@pytest.mark.parametrize("app_key", ["", "oa-typed-key-123456"])
+def test_the_prompt_asks_for_the_application_key_as_optional(app_key: str) -> None:
+    from jainam_validate.credentials import APP_KEY_NAME, collect
+    from jainam_validate.settings import Layers
+
+    asked: list[tuple[str, bool]] = []
+
+    def prompt(name: str, optional: bool) -> str:
+        asked.append((name, optional))
+        return app_key if optional else f"typed-{name}"
+
+    values = collect(Layers({}, {}, None), from_env=False, prompt=prompt)
+    assert asked == [*((n, False) for n in CREDENTIAL_NAMES), (APP_KEY_NAME, True)]
+    assert (APP_KEY_NAME in values) is bool(app_key)  # Enter skips it
+    assert all(values[n] == f"typed-{n}" for n in CREDENTIAL_NAMES)
