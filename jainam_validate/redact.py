@@ -310,7 +310,9 @@ class Redactor:
         mis-encoded body, a description, a header value): every ``key: value`` pair whose key
         names one by the key rule, and, in prose or markup, every id-like token (a digit in
         it) within three words after such a name ("<th>Client ID</th><td>JC4187</td>",
-        "Order No. 1100099124", "UserID(JC4188)")."""
+        "Order No. 1100099124", "UserID(JC4188)"); and a long run of digits right after a bare
+        "order", "trade" or "execution" ("order 1101727760 for client ... failed": the word
+        alone is no id name, but a number of 8 digits or more after it is the id)."""
         action_of = self._walker.keys.action
         for m in KEY_VALUE.finditer(text):
             key = m.group("qkey") or m.group("key") or ""
@@ -326,7 +328,10 @@ class Redactor:
             recent: list[str] = []
             for m in _PROSE_TOKEN.finditer(prose):
                 token = m.group()
-                if any(c.isdigit() for c in token) and len(token) >= MIN_SCRUB_LENGTH:
+                bare = _BARE_ID_WORDS.get(recent[-1].casefold()) if recent else None
+                if bare is not None and token.isdigit() and len(token) >= _BARE_ID_DIGITS:
+                    self.note_identifier(token, bare)
+                elif any(c.isdigit() for c in token) and len(token) >= MIN_SCRUB_LENGTH:
                     for size in (1, 2, 3):
                         action = action_of(" ".join(recent[-size:])) if recent else PLAIN
                         if action and action != SECRET:
@@ -503,6 +508,11 @@ class Redactor:
 #: Markup, and the word-like tokens of what is left (prose ids are learned from these).
 _TAG = re.compile(r"<[^<>]{0,256}>")
 _PROSE_TOKEN = re.compile(r"[A-Za-z0-9@._+-]{1,128}")
+#: Words that name an id only with a number right after them (see ``learn_text``), and how
+#: long that number must be: order, trade and execution ids run to 9 digits and more, so a
+#: quantity or a price after "order" stays as it is.
+_BARE_ID_WORDS = {"order": "order", "trade": "trade", "execution": "exec"}
+_BARE_ID_DIGITS = 8
 #: Words a broker writes where a secret would be, which are not one.
 _NOT_SECRET = frozenset(
     {"null", "none", "nil", "true", "false", "undefined", "expired", "invalid", "nan", "n/a",

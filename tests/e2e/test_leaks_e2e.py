@@ -30,6 +30,8 @@ CASES = [
     ("invalid UTF-8 body naming ids", "investor", {"positions": "leaky_utf8"}, 1),
     ("body cut after the ids", "investor", {"holdings": "leaky_cut"}, 1),
     ("text/plain 500 naming ids, learned later", "investor", {"positions": "leaky_text"}, 1),
+    # the trade book fails: its order id is never met in a row, only after the word "order"
+    ("text/plain 500 naming an order never seen", "investor", {"tradebook": "leaky_text"}, 1),
     ("ids under keys outside any list", "investor", {"tradebook": "odd_id_keys"}, 0),
     ("ids under odd keys, dealer positions", "dealer", {"positions": "odd_id_keys"}, 0),
     ("JSON in strings, base64, URL-encoded, glued", "investor", {"tradebook": "nested_ids"}, 1),

@@ -413,3 +413,26 @@ def test_an_id_only_in_json_inside_a_tuple_is_learned_before_anything_is_kept() 
     out = r.redact(tree)
     assert "AC99887766" not in json.dumps(out)
     assert out["note"].startswith("acct_")
+
+
+@pytest.mark.parametrize(
+    ("text", "learned"),
+    [
+        ("order 1101727760 for client failed", "1101727760"),
+        ("Trade 2000123456 rejected", "2000123456"),
+        ("execution 987654321 was cancelled", "987654321"),
+    ],
+)
+def test_a_long_number_after_a_bare_order_word_is_an_id(text: str, learned: str) -> None:
+    redactor = Redactor(b"k" * 32)
+    redactor.learn_text(text)
+    assert learned not in redactor.scrub(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["order 500 shares at 2443", "order 1234567 is short", "ordered 1101727760 units"]
+)
+def test_a_quantity_after_order_is_not_taken_for_an_id(text: str) -> None:
+    redactor = Redactor(b"k" * 32)
+    redactor.learn_text(text)
+    assert redactor.scrub(text) == text
