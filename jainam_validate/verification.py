@@ -92,11 +92,6 @@ def verify(
     statement names the commit under test, so an old signed PASS cannot stand in for this
     release's), a trusted signature is required too."""
     asked = require_target is not None or require_pass or require_subject is not None
-    if asked and not trust.given:
-        raise errors.UsageError(
-            "--require-target, --require-pass and --require-subject judge what a signature "
-            "vouches for: give --key PUB, or --allowed-signers FILE --identity ID"
-        )
     require_signed = require_signed or asked
     with _malformed_is_tampered():
         out = _verify(folder, trust, require_signed, require_target, require_pass, audit)
@@ -203,6 +198,15 @@ def _signatures(
 ) -> dict[str, Any] | None:
     """The attested statement (or None when there is no attestation), after checking that
     some signature on it is by a trusted key whenever trust is given or required."""
+    if require_signed and not trust.given:
+        # required, and nothing to trust a signature by: never a pass (exit 9, as for an
+        # untrusted one), whatever the folder holds
+        raise errors.SignatureError(
+            "a trusted signature is required (--require-signed, or a --require-target, "
+            "--require-pass or --require-subject, which judge what a signature vouches for), "
+            "but nothing says whom to trust: give --key PUB, or --allowed-signers FILE "
+            "--identity ID"
+        )
     env = read_envelope(folder)
     if env is None:
         if require_signed or trust.given:
@@ -220,11 +224,6 @@ def _signatures(
     sigs = [s for s in env.get("signatures", []) if isinstance(s, dict)]
     out.signatures = len(sigs)
     if not trust.given:
-        if require_signed:
-            raise errors.UsageError(
-                "--require-signed needs who to trust: --key PUB, or --allowed-signers FILE "
-                "--identity ID"
-            )
         out.steps.append(("signatures", f"{len(sigs)} signature(s), not checked (no --key)"))
         return stmt
     for key in _trusted_keys(trust):
